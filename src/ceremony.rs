@@ -1,0 +1,679 @@
+//! The ceremonies: registration and sign-in, start and finish. No HTTP types here.
+//!
+//! webauthn-rs checks the cryptography (signature, challenge, origin, rp id hash, flags,
+//! algorithm). This module owns the rest: single-use server-side state bound to the
+//! browser and, for registration, to the user; structural checks the library leaves to
+//! us (`id` = `rawId`, `type`, `topOrigin`, the 1023-byte credential id cap); loading
+//! the credential by user handle *and* credential id; and opening the session.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use parking_lot::Mutex;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use webauthn_rs::prelude::{
+    CreationChallengeResponse, Credential, DiscoverableAuthentication, PasskeyAuthentication,
+    PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
+    RequestChallengeResponse, Uuid, Webauthn, WebauthnError,
+};
+use webauthn_rs_proto::{AllowCredentials, AuthenticatorTransport, ResidentKeyRequirement};
+
+use crate::accounts::{AccountError, Accounts, NewAccount};
+use crate::clock::Clock;
+use crate::config::{local_path, Settings};
+use crate::error::{Error, ErrorCode};
+use crate::providers::Providers;
+use crate::session::{new_token, token_hash, CeremonyKind, Factor};
+use crate::store::{CredentialRecord, CredentialUse, NewSession, SessionRecord, Store, UserRecord};
+
+/// The longest credential id accepted (WebAuthn: ids above 1023 bytes SHOULD fail).
+const MAX_CREDENTIAL_ID: usize = 1023;
+/// The longest username and display name, in characters.
+const MAX_NAME: usize = 64;
+
+/// Who a registration is for.
+#[derive(Debug, Clone)]
+pub(crate) enum Registrant {
+    /// A new account, created at finish.
+    SignUp(UserRecord),
+    /// A signed-in user adding a passkey, bound to the session that started it.
+    Existing { handle: Uuid, session: [u8; 32] },
+}
+
+/// A started ceremony, kept server-side until its finish takes it.
+pub(crate) enum Pending {
+    Register {
+        registrant: Registrant,
+        state: PasskeyRegistration,
+        next: String,
+    },
+    /// Username-first sign-in for a known user with passkeys.
+    Authenticate {
+        handle: Uuid,
+        state: PasskeyAuthentication,
+        next: String,
+    },
+    /// Usernameless sign-in: the authenticator says who the user is.
+    Discoverable {
+        state: DiscoverableAuthentication,
+        next: String,
+    },
+    /// Username-first sign-in for a name with no passkeys: it always fails, but looks the
+    /// same as a real one until then.
+    Decoy,
+}
+
+impl Pending {
+    fn kind(&self) -> CeremonyKind {
+        match self {
+            Pending::Register { .. } => CeremonyKind::Register,
+            _ => CeremonyKind::Authenticate,
+        }
+    }
+}
+
+/// Where pending ceremonies live. One instance: [`MemoryCeremonies`]. Several
+/// instances: a table in the shared database.
+#[rocket::async_trait]
+pub(crate) trait CeremonyStore: Send + Sync + 'static {
+    /// Keeps a ceremony until `expires_at`; fails when the store is full.
+    async fn put(&self, id: [u8; 16], pending: Pending, expires_at: i64, now: i64)
+        -> Result<(), Error>;
+    /// Removes and returns the ceremony, atomically: only one caller ever gets it.
+    async fn take(&self, id: &[u8; 16], now: i64) -> Option<Pending>;
+    /// Drops expired ceremonies.
+    async fn sweep(&self, now: i64);
+    /// How many are pending.
+    fn len(&self) -> usize;
+}
+
+/// A bounded in-process map of pending ceremonies.
+pub(crate) struct MemoryCeremonies {
+    cap: usize,
+    map: Mutex<HashMap<[u8; 16], (Pending, i64)>>,
+}
+
+impl MemoryCeremonies {
+    pub fn new(cap: usize) -> Self {
+        MemoryCeremonies {
+            cap,
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+#[rocket::async_trait]
+impl CeremonyStore for MemoryCeremonies {
+    async fn put(
+        &self,
+        id: [u8; 16],
+        pending: Pending,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), Error> {
+        let mut map = self.map.lock();
+        if map.len() >= self.cap {
+            map.retain(|_, (_, expires)| *expires > now);
+        }
+        if map.len() >= self.cap {
+            log::warn!("passkeys: {} ceremonies pending, refusing new ones", map.len());
+            return Err(Error::new(
+                ErrorCode::Unavailable,
+                "Too many sign-ins are in progress. Please try again in a minute.",
+            )
+            .retry_after(30));
+        }
+        map.insert(id, (pending, expires_at));
+        Ok(())
+    }
+
+    async fn take(&self, id: &[u8; 16], now: i64) -> Option<Pending> {
+        let (pending, expires_at) = self.map.lock().remove(id)?;
+        (expires_at > now).then_some(pending)
+    }
+
+    async fn sweep(&self, now: i64) {
+        let mut map = self.map.lock();
+        map.retain(|_, (_, expires)| *expires > now);
+        let keep = self.cap.min(map.len() * 2);
+        map.shrink_to(keep);
+    }
+
+    fn len(&self) -> usize {
+        self.map.lock().len()
+    }
+}
+
+/// The body of `register/start`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RegisterStart {
+    pub username: Option<String>,
+    pub display_name: Option<String>,
+    pub next: Option<String>,
+}
+
+/// The body of `authenticate/start`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuthenticateStart {
+    pub username: Option<String>,
+    pub next: Option<String>,
+}
+
+/// A finished ceremony that opened a session: the cookie token and where to go.
+#[derive(Debug)]
+pub(crate) struct SignedIn {
+    pub token: Option<[u8; 32]>,
+    pub redirect: String,
+}
+
+/// Everything the ceremonies need, built once at ignite.
+pub(crate) struct Ceremonies {
+    pub settings: Settings,
+    pub webauthn: Webauthn,
+    pub store: Arc<dyn Store>,
+    pub pending: Arc<dyn CeremonyStore>,
+    pub accounts: Option<Arc<dyn Accounts>>,
+    pub clock: Arc<dyn Clock>,
+    pub providers: Providers,
+    /// Keys the decoy credential ids of unknown usernames.
+    pub secret: [u8; 32],
+}
+
+impl Ceremonies {
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    fn next_or_default(&self, next: Option<&str>) -> Result<String, Error> {
+        match next {
+            None | Some("") => Ok(self.settings.after_sign_in.clone()),
+            Some(next) => local_path(next)
+                .map(str::to_string)
+                .ok_or_else(|| Error::invalid("`next` must be a local path starting with `/`.")),
+        }
+    }
+
+    async fn remember(&self, pending: Pending) -> Result<[u8; 16], Error> {
+        let id: [u8; 16] = rand::random();
+        let now = self.now();
+        self.pending
+            .put(id, pending, now + self.settings.ceremony_timeout, now)
+            .await?;
+        Ok(id)
+    }
+
+    /// Takes the pending ceremony of this kind; any other answer is `ceremony_not_found`.
+    async fn take(&self, id: Option<[u8; 16]>, kind: CeremonyKind) -> Result<Pending, Error> {
+        let id = id.ok_or_else(Error::ceremony_not_found)?;
+        match self.pending.take(&id, self.now()).await {
+            Some(pending) if pending.kind() == kind => Ok(pending),
+            _ => Err(Error::ceremony_not_found()),
+        }
+    }
+
+    /// Starts a registration: a sign-up when `session` is none, else a passkey for the
+    /// signed-in user. Returns the options for the browser and the ceremony id.
+    pub async fn register_start(
+        &self,
+        session: Option<(&SessionRecord, [u8; 32])>,
+        body: RegisterStart,
+    ) -> Result<(CreationChallengeResponse, [u8; 16]), Error> {
+        let next = self.next_or_default(body.next.as_deref())?;
+        let (registrant, user, exclude) = match session {
+            Some((session, hash)) => {
+                if body.username.is_some() {
+                    return Err(Error::invalid(
+                        "You are signed in: sign out before creating another account.",
+                    ));
+                }
+                let exclude = self
+                    .store
+                    .credentials(session.user.handle)
+                    .await?
+                    .into_iter()
+                    .map(|c| c.credential_id.into())
+                    .collect::<Vec<_>>();
+                let registrant = Registrant::Existing {
+                    handle: session.user.handle,
+                    session: hash,
+                };
+                (registrant, session.user.clone(), Some(exclude))
+            }
+            None => {
+                if !self.settings.sign_up {
+                    return Err(Error::new(
+                        ErrorCode::Forbidden,
+                        "Sign-up is closed on this site.",
+                    ));
+                }
+                let username = clean_name("username", body.username.as_deref())?
+                    .ok_or_else(|| Error::invalid("Please choose a username."))?;
+                let display_name = clean_name("display_name", body.display_name.as_deref())?
+                    .unwrap_or_else(|| username.clone());
+                // Sign-up must say a name is taken; saying it before the person creates a
+                // passkey on their device spares them an orphaned one.
+                if self.store.user_by_username(&username).await?.is_some() {
+                    return Err(Error::from(crate::error::StoreError::Duplicate("username")));
+                }
+                let handle = Uuid::new_v4();
+                let user = UserRecord {
+                    handle,
+                    user_id: handle.to_string(),
+                    username,
+                    display_name,
+                };
+                (Registrant::SignUp(user.clone()), user, None)
+            }
+        };
+
+        let (mut options, state) = self
+            .webauthn
+            .start_passkey_registration(user.handle, &user.username, &user.display_name, exclude)
+            .map_err(|e| {
+                log::error!("passkeys: cannot start a registration: {e:?}");
+                Error::internal()
+            })?;
+        // webauthn-rs asks for "discouraged"; passkeys are discoverable credentials.
+        if let Some(selection) = options.public_key.authenticator_selection.as_mut() {
+            if self.settings.resident_key_required {
+                selection.resident_key = Some(ResidentKeyRequirement::Required);
+                selection.require_resident_key = true;
+            } else {
+                selection.resident_key = Some(ResidentKeyRequirement::Preferred);
+                selection.require_resident_key = false;
+            }
+        }
+        let id = self
+            .remember(Pending::Register {
+                registrant,
+                state,
+                next,
+            })
+            .await?;
+        Ok((options, id))
+    }
+
+    /// Finishes a registration. `session` is the caller's current session, if any.
+    pub async fn register_finish(
+        &self,
+        ceremony: Option<[u8; 16]>,
+        session: Option<(&SessionRecord, [u8; 32])>,
+        body: serde_json::Value,
+    ) -> Result<SignedIn, Error> {
+        // Taken before anything else: whatever happens next, it cannot be used again.
+        let Pending::Register {
+            registrant,
+            state,
+            next,
+        } = self.take(ceremony, CeremonyKind::Register).await?
+        else {
+            return Err(Error::ceremony_not_found());
+        };
+        let credential: RegisterPublicKeyCredential = serde_json::from_value(body)
+            .map_err(|e| Error::invalid(format!("The registration response is malformed: {e}")))?;
+        check_structure(&credential.id, &credential.raw_id, &credential.type_)?;
+        check_client_data(
+            &credential.response.client_data_json,
+            &self.settings,
+            "webauthn.create",
+        )
+        .map_err(|why| registration_failed(&why))?;
+
+        if let Registrant::Existing { handle, session: started_by } = &registrant {
+            // Adding a passkey: the same live session must finish what it started.
+            match session {
+                Some((current, hash)) if current.user.handle == *handle && hash == *started_by => {}
+                _ => return Err(Error::ceremony_not_found()),
+            }
+        }
+
+        let (handle, new_user) = match &registrant {
+            Registrant::SignUp(user) => (user.handle, Some(user.clone())),
+            Registrant::Existing { handle, .. } => (*handle, None),
+        };
+        let passkey = match self.webauthn.finish_passkey_registration(&credential, &state) {
+            Ok(passkey) => passkey,
+            Err(e) => {
+                // webauthn-rs refuses an excluded (already registered) credential with this.
+                let excluded = matches!(e, WebauthnError::CredentialAlteredAlgFromRequest)
+                    && new_user.is_none()
+                    && self.store.credential(handle, &credential.raw_id).await?.is_some();
+                if excluded {
+                    return Err(Error::from(crate::error::StoreError::Duplicate("credential")));
+                }
+                log::info!("passkeys: registration refused: {e:?}");
+                return Err(registration_failed("the authenticator's response did not verify"));
+            }
+        };
+        let credential_id = passkey.cred_id().to_vec();
+        if credential_id.len() > MAX_CREDENTIAL_ID {
+            return Err(registration_failed("the credential id is longer than 1023 bytes"));
+        }
+        let aaguid = aaguid_of(&credential.response.attestation_object);
+        let inner = Credential::from(passkey.clone());
+        let now = self.now();
+        let transports = credential
+            .response
+            .transports
+            .iter()
+            .flatten()
+            .filter_map(|t| match serde_json::to_value(t) {
+                Ok(serde_json::Value::String(s)) if s != "unknown" => Some(s),
+                _ => None,
+            })
+            .collect();
+        let record = CredentialRecord {
+            credential_id: credential_id.clone(),
+            user_handle: handle,
+            name: self.providers.name(aaguid).to_string(),
+            aaguid,
+            transports,
+            backup_eligible: inner.backup_eligible,
+            backup_state: inner.backup_state,
+            counter: inner.counter,
+            rp_id: self.settings.rp_id.clone(),
+            created_at: now,
+            last_used_at: None,
+            passkey,
+        };
+
+        let Some(mut user) = new_user else {
+            self.store.add_credential(None, &record, None).await?;
+            log::info!("passkeys: a passkey was added to an account");
+            return Ok(SignedIn {
+                token: None,
+                redirect: next,
+            });
+        };
+
+        // A sign-up: the app's account (if it owns users), the passkey and a session.
+        if let Some(accounts) = &self.accounts {
+            let new = NewAccount {
+                username: &user.username,
+                display_name: &user.display_name,
+            };
+            user.user_id = accounts.create(&new).await.map_err(|e| match e {
+                AccountError::UsernameTaken => {
+                    Error::from(crate::error::StoreError::Duplicate("username"))
+                }
+                AccountError::Failed(why) => {
+                    log::error!("passkeys: the app could not create an account: {why}");
+                    Error::unavailable()
+                }
+            })?;
+        }
+        let token = new_token();
+        let session = self.new_session(&token, handle, true, credential_id);
+        if let Err(e) = self
+            .store
+            .add_credential(Some(&user), &record, Some(&session))
+            .await
+        {
+            if let Some(accounts) = &self.accounts {
+                if let Err(undo) = accounts.remove(&user.user_id).await {
+                    log::error!("passkeys: could not undo an app account: {undo}");
+                }
+            }
+            return Err(e.into());
+        }
+        log::info!("passkeys: a new account signed up with a passkey");
+        Ok(SignedIn {
+            token: Some(token),
+            redirect: next,
+        })
+    }
+
+    fn new_session(
+        &self,
+        token: &[u8; 32],
+        handle: Uuid,
+        user_verified: bool,
+        credential_id: Vec<u8>,
+    ) -> NewSession {
+        let now = self.now();
+        NewSession {
+            token_hash: token_hash(token),
+            user_handle: handle,
+            factors: Factor::Passkey.bit(),
+            user_verified,
+            credential_id: Some(credential_id),
+            created_at: now,
+            expires_at: now + self.settings.session_ttl,
+        }
+    }
+
+    /// Starts a sign-in: usernameless (autofill or button) or username-first.
+    pub async fn authenticate_start(
+        &self,
+        body: AuthenticateStart,
+    ) -> Result<(RequestChallengeResponse, [u8; 16]), Error> {
+        let next = self.next_or_default(body.next.as_deref())?;
+        let Some(username) = clean_name("username", body.username.as_deref())? else {
+            let (options, state) = self.webauthn.start_discoverable_authentication().map_err(|e| {
+                log::error!("passkeys: cannot start a sign-in: {e:?}");
+                Error::internal()
+            })?;
+            let id = self.remember(Pending::Discoverable { state, next }).await?;
+            return Ok((options, id));
+        };
+
+        let user = self.store.user_by_username(&username).await?;
+        let credentials = match &user {
+            Some(user) => self.store.credentials(user.handle).await?,
+            None => Vec::new(),
+        };
+        let (options, pending) = match user {
+            Some(user) if !credentials.is_empty() => {
+                let passkeys: Vec<_> = credentials.iter().map(|c| c.passkey.clone()).collect();
+                let (options, state) =
+                    self.webauthn.start_passkey_authentication(&passkeys).map_err(|e| {
+                        log::error!("passkeys: cannot start a sign-in: {e:?}");
+                        Error::internal()
+                    })?;
+                let pending = Pending::Authenticate {
+                    handle: user.handle,
+                    state,
+                    next,
+                };
+                (options, pending)
+            }
+            _ => (self.decoy_options(&username)?, Pending::Decoy),
+        };
+        let id = self.remember(pending).await?;
+        Ok((options, id))
+    }
+
+    /// Options for a username without passkeys that look like a real user's: one
+    /// credential id derived from the username, the same on every request.
+    fn decoy_options(&self, username: &str) -> Result<RequestChallengeResponse, Error> {
+        let (mut options, _) = self.webauthn.start_discoverable_authentication().map_err(|e| {
+            log::error!("passkeys: cannot start a sign-in: {e:?}");
+            Error::internal()
+        })?;
+        let mut hasher = Sha256::new();
+        hasher.update(self.secret);
+        hasher.update(username.to_lowercase().as_bytes());
+        let fake_id = hasher.finalize()[..16].to_vec();
+        options.mediation = None;
+        options.public_key.extensions = None;
+        options.public_key.allow_credentials = vec![AllowCredentials {
+            type_: "public-key".into(),
+            id: fake_id,
+            transports: Some(vec![
+                AuthenticatorTransport::Internal,
+                AuthenticatorTransport::Hybrid,
+            ]),
+        }];
+        Ok(options)
+    }
+
+    /// Finishes a sign-in and opens a session.
+    pub async fn authenticate_finish(
+        &self,
+        ceremony: Option<[u8; 16]>,
+        body: serde_json::Value,
+    ) -> Result<SignedIn, Error> {
+        let pending = self.take(ceremony, CeremonyKind::Authenticate).await?;
+        let credential: PublicKeyCredential = serde_json::from_value(body)
+            .map_err(|e| Error::invalid(format!("The sign-in response is malformed: {e}")))?;
+        check_structure(&credential.id, &credential.raw_id, &credential.type_)?;
+        check_client_data(&credential.response.client_data_json, &self.settings, "webauthn.get")
+            .map_err(|why| {
+                log::info!("passkeys: sign-in refused: {why}");
+                Error::authentication_failed()
+            })?;
+
+        let refused = |why: &dyn std::fmt::Debug| {
+            log::info!("passkeys: sign-in refused: {why:?}");
+            Error::authentication_failed()
+        };
+        let (handle, result, next) = match pending {
+            Pending::Discoverable { state, next } => {
+                let (handle, credential_id) = self
+                    .webauthn
+                    .identify_discoverable_authentication(&credential)
+                    .map_err(|e| refused(&e))?;
+                // The user handle is not signed: the credential must belong to it.
+                let Some(stored) = self.store.credential(handle, credential_id).await? else {
+                    log::info!("passkeys: sign-in with a credential this site does not know");
+                    return Err(Error::authentication_failed().unknown_credential());
+                };
+                let result = self
+                    .webauthn
+                    .finish_discoverable_authentication_v2(
+                        &credential,
+                        state,
+                        Credential::from(stored.passkey),
+                    )
+                    .map_err(|e| refused(&e))?;
+                (handle, result, next)
+            }
+            Pending::Authenticate {
+                handle,
+                state,
+                next,
+            } => {
+                if let Some(user_handle) = credential.get_user_unique_id() {
+                    if user_handle != handle.as_bytes() {
+                        return Err(refused(&"the user handle is another account's"));
+                    }
+                }
+                let result = self
+                    .webauthn
+                    .finish_passkey_authentication(&credential, &state)
+                    .map_err(|e| refused(&e))?;
+                (handle, result, next)
+            }
+            Pending::Decoy => return Err(refused(&"a username without passkeys")),
+            Pending::Register { .. } => return Err(Error::ceremony_not_found()),
+        };
+        if !result.user_verified() {
+            return Err(refused(&"the user was not verified"));
+        }
+
+        let token = new_token();
+        let credential_id = result.cred_id().to_vec();
+        let used = CredentialUse {
+            credential_id: credential_id.clone(),
+            user_handle: handle,
+            counter: result.counter(),
+            backup_state: result.backup_state(),
+            backup_eligible: result.backup_eligible(),
+            used_at: self.now(),
+        };
+        let session = self.new_session(&token, handle, true, credential_id);
+        // Written only if the credential still exists (it may have been deleted).
+        if !self.store.record_sign_in(&used, &session).await? {
+            return Err(refused(&"the credential was deleted during the sign-in"));
+        }
+        Ok(SignedIn {
+            token: Some(token),
+            redirect: next,
+        })
+    }
+}
+
+fn registration_failed(why: &str) -> Error {
+    log::info!("passkeys: registration refused: {why}");
+    Error::new(
+        ErrorCode::RegistrationFailed,
+        "The passkey could not be created. Please try again.",
+    )
+}
+
+/// A username or display name: trimmed, 1 to 64 characters, no control characters.
+fn clean_name(field: &str, value: Option<&str>) -> Result<Option<String>, Error> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if value.chars().count() > MAX_NAME {
+        return Err(Error::invalid(format!(
+            "`{field}` must be at most {MAX_NAME} characters."
+        )));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Error::invalid(format!(
+            "`{field}` must not contain control characters."
+        )));
+    }
+    Ok(Some(value.to_string()))
+}
+
+/// The checks the library leaves to us: `type` and `id` = `rawId`. The stored id is
+/// always the one in the signed authenticator data, never these.
+fn check_structure(id: &str, raw_id: &[u8], type_: &str) -> Result<(), Error> {
+    if type_ != "public-key" {
+        return Err(Error::invalid("`type` must be \"public-key\"."));
+    }
+    match URL_SAFE_NO_PAD.decode(id.trim_end_matches('=')) {
+        Ok(id) if id == raw_id => Ok(()),
+        _ => Err(Error::invalid("`id` must be the base64url form of `rawId`.")),
+    }
+}
+
+/// Refuses a `topOrigin` that is not ours (webauthn-rs does not read it), and client
+/// data of the wrong ceremony type before the library sees it.
+fn check_client_data(raw: &[u8], settings: &Settings, expected_type: &str) -> Result<(), String> {
+    #[derive(Deserialize)]
+    struct ClientData<'a> {
+        #[serde(rename = "type")]
+        type_: &'a str,
+        #[serde(rename = "topOrigin")]
+        top_origin: Option<&'a str>,
+    }
+    let data: ClientData<'_> =
+        serde_json::from_slice(raw).map_err(|e| format!("clientDataJSON does not parse: {e}"))?;
+    if data.type_ != expected_type {
+        return Err(format!("clientDataJSON type is {:?}", data.type_));
+    }
+    if let Some(top) = data.top_origin {
+        let ours = settings
+            .origins
+            .iter()
+            .any(|o| o.as_str().trim_end_matches('/') == top);
+        if !ours {
+            return Err("clientDataJSON topOrigin is another site".into());
+        }
+    }
+    Ok(())
+}
+
+/// The authenticator model's AAGUID, from the attested credential data.
+fn aaguid_of(attestation_object: &[u8]) -> Option<Uuid> {
+    let value: ciborium::Value = ciborium::from_reader(attestation_object).ok()?;
+    let auth_data = value
+        .as_map()?
+        .iter()
+        .find(|(k, _)| k.as_text() == Some("authData"))?
+        .1
+        .as_bytes()?;
+    // rpIdHash (32) | flags (1) | signCount (4) | AAGUID (16) | ...
+    let aaguid = auth_data.get(37..53)?;
+    let aaguid = Uuid::from_slice(aaguid).ok()?;
+    (!aaguid.is_nil()).then_some(aaguid)
+}

@@ -1,0 +1,270 @@
+//! The crate's one error type and its HTTP face.
+//!
+//! Every failure of a passkey route answers JSON `{"error": code, "message": text}`.
+//! The codes are stable: the README lists them and none ever changes meaning.
+
+use std::fmt;
+use std::io::Cursor;
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::request::Request;
+use rocket::response::{self, Responder, Response};
+
+/// A stable error code of the HTTP API, with the status it answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// 400: the body is not valid JSON, lacks a field, or a field is malformed.
+    InvalidRequest,
+    /// 413: the body is larger than the configured `body_limit`.
+    PayloadTooLarge,
+    /// 415: the body is not `application/json`.
+    UnsupportedMediaType,
+    /// 400: no pending ceremony matches this browser: never started, already used,
+    /// expired, started by another browser, or of the other kind.
+    CeremonyNotFound,
+    /// 400: the authenticator's registration response failed verification.
+    RegistrationFailed,
+    /// 409: this credential is already registered (to this or another account).
+    CredentialExists,
+    /// 409: sign-up with a username that is already taken.
+    UsernameTaken,
+    /// 401: the sign-in failed. One code for every cause, so that it reveals nothing.
+    AuthenticationFailed,
+    /// 401: the route needs a signed-in user.
+    Unauthorized,
+    /// 403: the route needs a recent sign-in; sign in again and retry.
+    ReauthRequired,
+    /// 403: the request came from another site (Origin / Sec-Fetch-Site), or the action is
+    /// not allowed (sign-up disabled).
+    Forbidden,
+    /// 404: no such route or resource.
+    NotFound,
+    /// 409: the request conflicts with the account's state (e.g. deleting the last passkey).
+    Conflict,
+    /// 429: too many requests from this client; see `Retry-After`.
+    RateLimited,
+    /// 503: storage is unavailable or the server is at capacity; retry later.
+    Unavailable,
+    /// 500: a bug. Never the answer to bad input.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code as it appears in the JSON body.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::CeremonyNotFound => "ceremony_not_found",
+            ErrorCode::RegistrationFailed => "registration_failed",
+            ErrorCode::CredentialExists => "credential_exists",
+            ErrorCode::UsernameTaken => "username_taken",
+            ErrorCode::AuthenticationFailed => "authentication_failed",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::ReauthRequired => "reauth_required",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// The HTTP status this code answers with.
+    pub fn status(self) -> Status {
+        match self {
+            ErrorCode::InvalidRequest
+            | ErrorCode::CeremonyNotFound
+            | ErrorCode::RegistrationFailed => Status::BadRequest,
+            ErrorCode::PayloadTooLarge => Status::PayloadTooLarge,
+            ErrorCode::UnsupportedMediaType => Status::UnsupportedMediaType,
+            ErrorCode::CredentialExists | ErrorCode::UsernameTaken | ErrorCode::Conflict => {
+                Status::Conflict
+            }
+            ErrorCode::AuthenticationFailed | ErrorCode::Unauthorized => Status::Unauthorized,
+            ErrorCode::ReauthRequired | ErrorCode::Forbidden => Status::Forbidden,
+            ErrorCode::NotFound => Status::NotFound,
+            ErrorCode::RateLimited => Status::TooManyRequests,
+            ErrorCode::Unavailable => Status::ServiceUnavailable,
+            ErrorCode::Internal => Status::InternalServerError,
+        }
+    }
+
+    /// The code that a catcher answers for a bare status.
+    pub(crate) fn for_status(status: Status) -> ErrorCode {
+        match status.code {
+            400 | 422 => ErrorCode::InvalidRequest,
+            401 => ErrorCode::Unauthorized,
+            403 => ErrorCode::Forbidden,
+            404 | 405 => ErrorCode::NotFound,
+            409 => ErrorCode::Conflict,
+            413 => ErrorCode::PayloadTooLarge,
+            415 => ErrorCode::UnsupportedMediaType,
+            429 => ErrorCode::RateLimited,
+            503 => ErrorCode::Unavailable,
+            _ => ErrorCode::Internal,
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An API failure: a stable code, a sentence for people, and for 429/503 a retry hint.
+///
+/// As a Rocket [`Responder`] it answers the code's status with the JSON body
+/// `{"error": code, "message": text}`.
+#[derive(Debug, Clone)]
+pub struct Error {
+    code: ErrorCode,
+    message: String,
+    retry_after: Option<u64>,
+    unknown_credential: bool,
+}
+
+impl Error {
+    /// An error with this code and sentence.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error {
+            code,
+            message: message.into(),
+            retry_after: None,
+            unknown_credential: false,
+        }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The human sentence.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub(crate) fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds.max(1));
+        self
+    }
+
+    /// Marks a sign-in failure whose credential this site does not know, so the
+    /// browser script can tell the passkey provider (WebAuthn Signal API).
+    pub(crate) fn unknown_credential(mut self) -> Self {
+        self.unknown_credential = true;
+        self
+    }
+
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::InvalidRequest, message)
+    }
+
+    pub(crate) fn ceremony_not_found() -> Self {
+        Error::new(
+            ErrorCode::CeremonyNotFound,
+            "No passkey request is pending for this browser, or it expired. Please try again.",
+        )
+    }
+
+    pub(crate) fn authentication_failed() -> Self {
+        Error::new(
+            ErrorCode::AuthenticationFailed,
+            "Signing in with this passkey did not work. Try again or use another passkey.",
+        )
+    }
+
+    pub(crate) fn unauthorized() -> Self {
+        Error::new(ErrorCode::Unauthorized, "Please sign in first.")
+    }
+
+    pub(crate) fn unavailable() -> Self {
+        Error::new(
+            ErrorCode::Unavailable,
+            "The service is briefly unavailable. Please try again in a moment.",
+        )
+        .retry_after(2)
+    }
+
+    pub(crate) fn internal() -> Self {
+        Error::new(ErrorCode::Internal, "Something went wrong on our side.")
+    }
+
+    pub(crate) fn to_json(&self) -> String {
+        let mut body = serde_json::json!({
+            "error": self.code.as_str(),
+            "message": self.message,
+        });
+        if self.unknown_credential {
+            body["unknown_credential"] = serde_json::Value::Bool(true);
+        }
+        body.to_string()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl<'r> Responder<'r, 'static> for Error {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        let body = self.to_json();
+        let mut response = Response::build();
+        response
+            .status(self.code.status())
+            .header(ContentType::JSON)
+            .header(Header::new("Cache-Control", "no-store"))
+            .sized_body(body.len(), Cursor::new(body));
+        if let Some(seconds) = self.retry_after {
+            response.header(Header::new("Retry-After", seconds.to_string()));
+        }
+        response.ok()
+    }
+}
+
+/// A storage failure. Never shown to clients beyond `unavailable`.
+#[derive(Debug)]
+pub(crate) enum StoreError {
+    /// A unique constraint refused the write (credential id, username).
+    Duplicate(&'static str),
+    /// The database could not be reached or failed.
+    Backend(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Duplicate(what) => write!(f, "duplicate {what}"),
+            StoreError::Backend(e) => write!(f, "storage failure: {e}"),
+        }
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Duplicate("credential") => Error::new(
+                ErrorCode::CredentialExists,
+                "This passkey is already registered.",
+            ),
+            StoreError::Duplicate("username") => Error::new(
+                ErrorCode::UsernameTaken,
+                "This username is taken. Please choose another.",
+            ),
+            StoreError::Duplicate(_) => Error::new(ErrorCode::Conflict, "This already exists."),
+            StoreError::Backend(e) => {
+                log::error!("passkeys storage failure: {e}");
+                Error::unavailable()
+            }
+        }
+    }
+}

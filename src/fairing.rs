@@ -1,0 +1,218 @@
+//! The fairing: at ignite, config -> Webauthn, store, limiter, screens; mount the routes.
+//! Nothing is built per request.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rocket::fairing::{AdHoc, Fairing, Info, Kind};
+use rocket::figment::providers::Serialized;
+use rocket::{Build, Rocket};
+use rocket_db_pools::Database;
+use webauthn_rs::prelude::WebauthnBuilder;
+
+use crate::accounts::Accounts;
+use crate::ceremony::{Ceremonies, CeremonyStore, MemoryCeremonies};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, Settings};
+use crate::limit::Limiter;
+use crate::passkeys::Passkeys;
+use crate::providers::Providers;
+use crate::routes;
+use crate::screens::Screens;
+use crate::session::Cookies;
+use crate::store::sqlite::{PasskeysDb, SqliteStore};
+use crate::store::Store;
+
+/// The default database: an embedded SQLite file beside the app.
+const DEFAULT_DATABASE_URL: &str = "sqlite://passkeys.sqlite";
+
+/// The fairing that [`Passkeys::fairing()`] returns; configure it with its methods.
+pub struct PasskeysFairing {
+    config: Option<Config>,
+    accounts: Option<Arc<dyn Accounts>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Passkeys {
+    /// The fairing, configured from `[default.passkeys]` in Rocket.toml (or
+    /// `ROCKET_PASSKEYS_*` environment variables).
+    pub fn fairing() -> PasskeysFairing {
+        PasskeysFairing {
+            config: None,
+            accounts: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The fairing with a configuration built in code; Rocket.toml's `passkeys` table is
+    /// then not read.
+    pub fn custom(config: Config) -> PasskeysFairing {
+        PasskeysFairing {
+            config: Some(config),
+            ..Passkeys::fairing()
+        }
+    }
+}
+
+impl PasskeysFairing {
+    /// The app's own users: sign-up creates the account through this.
+    pub fn accounts(mut self, accounts: impl Accounts) -> Self {
+        self.accounts = Some(Arc::new(accounts));
+        self
+    }
+
+    /// The clock the crate reads (tests use a [`ManualClock`](crate::ManualClock)).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+}
+
+fn fail(rocket: Rocket<Build>, message: impl std::fmt::Display) -> rocket::fairing::Result {
+    log::error!("passkeys: {message}");
+    Err(rocket)
+}
+
+#[rocket::async_trait]
+impl Fairing for PasskeysFairing {
+    fn info(&self) -> Info {
+        Info {
+            name: "Passkeys",
+            kind: Kind::Ignite,
+        }
+    }
+
+    async fn on_ignite(&self, rocket: Rocket<Build>) -> rocket::fairing::Result {
+        let config = match &self.config {
+            Some(config) => config.clone(),
+            None => match Config::from_figment(rocket.figment()) {
+                Ok(config) => config,
+                Err(e) => return fail(rocket, format!("bad configuration: {e}")),
+            },
+        };
+        let port = rocket.figment().extract_inner::<u16>("port").unwrap_or(8000);
+        let settings = match config.settings(port) {
+            Ok(settings) => settings,
+            Err(e) => return fail(rocket, e),
+        };
+        let webauthn = match build_webauthn(&settings) {
+            Ok(webauthn) => webauthn,
+            Err(e) => return fail(rocket, e),
+        };
+        let screens = match Screens::load(settings.templates_dir.as_deref()) {
+            Ok(screens) => screens,
+            Err(e) => return fail(rocket, format!("`passkeys.templates_dir`: {e}")),
+        };
+
+        // The embedded SQLite file and a small pool, unless the app configured them.
+        let figment = rocket
+            .figment()
+            .clone()
+            .join(Serialized::default("databases.passkeys.url", DEFAULT_DATABASE_URL))
+            .join(Serialized::default("databases.passkeys.max_connections", 1));
+        let accounts = self.accounts.clone();
+        let clock = self.clock.clone();
+        let stage = AdHoc::try_on_ignite("Passkeys store", move |rocket| async move {
+            let Some(db) = PasskeysDb::fetch(&rocket) else {
+                return fail(rocket, "the passkeys database did not start");
+            };
+            let store = match SqliteStore::open(db).await {
+                Ok(store) => Arc::new(store),
+                Err(e) => return fail(rocket, format!("cannot prepare the database: {e}")),
+            };
+            let secret = match store.secret().await {
+                Ok(secret) => secret,
+                Err(e) => return fail(rocket, format!("cannot read the database: {e}")),
+            };
+            let passkeys = assemble(settings, webauthn, screens, store, accounts, clock, secret);
+            let mount = passkeys.ceremonies.settings.mount.clone();
+            Ok(rocket
+                .mount(mount.as_str(), routes::routes())
+                .register(mount.as_str(), routes::catchers())
+                .manage(passkeys)
+                .attach(AdHoc::on_liftoff("Passkeys cleanup", |rocket| {
+                    Box::pin(async move {
+                        if let Some(passkeys) = rocket.state::<Passkeys>() {
+                            spawn_cleanup(passkeys);
+                        }
+                    })
+                })))
+        });
+        Ok(rocket
+            .configure(figment)
+            .attach(PasskeysDb::init())
+            .attach(stage))
+    }
+}
+
+fn build_webauthn(settings: &Settings) -> Result<webauthn_rs::Webauthn, String> {
+    let first = &settings.origins[0];
+    let mut builder = WebauthnBuilder::new(&settings.rp_id, first)
+        .map_err(|e| format!("`passkeys.rp_id` does not fit `passkeys.origins`: {e}"))?
+        .rp_name(&settings.rp_name)
+        .timeout(Duration::from_secs(settings.ceremony_timeout as u64))
+        .allow_subdomains(false)
+        .allow_any_port(false);
+    for origin in &settings.origins[1..] {
+        builder = builder.append_allowed_origin(origin);
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot set up WebAuthn: {e}"))
+}
+
+fn assemble(
+    settings: Settings,
+    webauthn: webauthn_rs::Webauthn,
+    screens: Screens,
+    store: Arc<dyn Store>,
+    accounts: Option<Arc<dyn Accounts>>,
+    clock: Arc<dyn Clock>,
+    secret: [u8; 32],
+) -> Passkeys {
+    let cookies = Cookies::new(
+        settings.secure_cookies,
+        &settings.mount,
+        settings.session_ttl,
+        settings.ceremony_timeout,
+    );
+    let limiter = Arc::new(Limiter::new(
+        &settings.rate_limit,
+        settings.trusted_proxy_header.clone(),
+    ));
+    let pending: Arc<dyn CeremonyStore> =
+        Arc::new(MemoryCeremonies::new(settings.max_pending_ceremonies));
+    Passkeys {
+        ceremonies: Arc::new(Ceremonies {
+            settings,
+            webauthn,
+            store,
+            pending,
+            accounts,
+            clock,
+            providers: Providers::builtin(),
+            secret,
+        }),
+        screens,
+        limiter,
+        cookies,
+    }
+}
+
+/// Every minute: drop expired ceremonies and sessions, and idle rate-limit entries.
+fn spawn_cleanup(passkeys: &Passkeys) {
+    let ceremonies = passkeys.ceremonies.clone();
+    let limiter = passkeys.limiter.clone();
+    rocket::tokio::spawn(async move {
+        let mut tick = rocket::tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let now = ceremonies.now();
+            ceremonies.pending.sweep(now).await;
+            limiter.clean();
+            if let Err(e) = ceremonies.store.purge_sessions(now).await {
+                log::warn!("passkeys: could not purge expired sessions: {e}");
+            }
+        }
+    });
+}

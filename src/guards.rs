@@ -1,0 +1,128 @@
+//! Request guards: who is signed in, and how.
+
+use rocket::http::Status;
+use rocket::request::{FromRequest, Outcome, Request};
+use time::OffsetDateTime;
+
+use crate::error::Error;
+use crate::passkeys::{missing_fairing, Passkeys};
+use crate::session::{token_hash, Factor};
+use crate::store::SessionRecord;
+
+/// The caller's live session, looked up once per request.
+#[derive(Debug, Clone)]
+pub(crate) struct CurrentSession(pub Option<(SessionRecord, [u8; 32])>);
+
+impl CurrentSession {
+    pub fn as_ref(&self) -> Option<(&SessionRecord, [u8; 32])> {
+        self.0.as_ref().map(|(s, h)| (s, *h))
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for &'r CurrentSession {
+    type Error = Error;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Error> {
+        let result = request
+            .local_cache_async(async {
+                let passkeys = request.rocket().state::<Passkeys>().ok_or_else(Error::internal)?;
+                let Some(token) = passkeys.cookies.session_token(request.cookies()) else {
+                    return Ok(CurrentSession(None));
+                };
+                let hash = token_hash(&token);
+                let now = passkeys.ceremonies.now();
+                let session = passkeys.ceremonies.store.session(&hash, now).await?;
+                Ok::<_, Error>(CurrentSession(session.map(|s| (s, hash))))
+            })
+            .await;
+        match result {
+            Ok(session) => Outcome::Success(session),
+            Err(e) => Outcome::Error((e.code().status(), e.clone())),
+        }
+    }
+}
+
+/// A signed-in user. Routes taking it forward with 401 when nobody is signed in.
+///
+/// ```rust,no_run
+/// # use rocket::get;
+/// use rocket_passkeys::PasskeyUser;
+///
+/// #[get("/")]
+/// fn home(user: PasskeyUser) -> String {
+///     format!("Hello, {}", user.display_name())
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct PasskeyUser {
+    user_id: String,
+    username: String,
+    display_name: String,
+    signed_in_at: OffsetDateTime,
+    factors: Vec<Factor>,
+    user_verified: bool,
+}
+
+impl PasskeyUser {
+    /// The app's user id (for passkeys-only apps, the crate's own account id).
+    pub fn id(&self) -> &str {
+        &self.user_id
+    }
+
+    /// The username chosen at sign-up.
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// The name to greet the user with.
+    pub fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
+    /// When this session was opened.
+    pub fn signed_in_at(&self) -> OffsetDateTime {
+        self.signed_in_at
+    }
+
+    /// How the user signed in.
+    pub fn factors(&self) -> &[Factor] {
+        &self.factors
+    }
+
+    /// Whether the sign-in verified the user (biometric or PIN on the authenticator).
+    pub fn user_verified(&self) -> bool {
+        self.user_verified
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for PasskeyUser {
+    type Error = Error;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Error> {
+        let session = match request.guard::<&CurrentSession>().await {
+            Outcome::Success(session) => session,
+            Outcome::Error(e) => return Outcome::Error(e),
+            Outcome::Forward(s) => return Outcome::Forward(s),
+        };
+        match &session.0 {
+            Some((session, _)) => Outcome::Success(PasskeyUser {
+                user_id: session.user.user_id.clone(),
+                username: session.user.username.clone(),
+                display_name: session.user.display_name.clone(),
+                signed_in_at: OffsetDateTime::from_unix_timestamp(session.created_at)
+                    .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                factors: Factor::from_bits(session.factors),
+                user_verified: session.user_verified,
+            }),
+            None => Outcome::Forward(Status::Unauthorized),
+        }
+    }
+}
+
+impl rocket::Sentinel for PasskeyUser {
+    fn abort(rocket: &rocket::Rocket<rocket::Ignite>) -> bool {
+        missing_fairing(rocket)
+    }
+}

@@ -1,0 +1,85 @@
+//! # rocket_passkeys
+//!
+//! Passkey (WebAuthn) sign-up and sign-in for any Rocket 0.5 app, as one fairing.
+//!
+//! ## Quickstart
+//!
+//! 1. Add the crate (and Rocket with its `secrets` feature) to `Cargo.toml`.
+//! 2. Optionally set the domain in `Rocket.toml` (it defaults to `localhost`):
+//!
+//!    ```toml
+//!    [default.passkeys]
+//!    rp_id = "example.com"
+//!    origins = ["https://example.com"]
+//!    ```
+//!
+//! 3. Attach the fairing and guard a route:
+//!
+//!    ```rust,no_run
+//!    use rocket::{get, launch, routes};
+//!    use rocket_passkeys::{PasskeyUser, Passkeys};
+//!
+//!    #[get("/")]
+//!    fn home(user: PasskeyUser) -> String {
+//!        format!("Hello, {}", user.display_name())
+//!    }
+//!
+//!    #[launch]
+//!    fn rocket() -> _ {
+//!        rocket::build()
+//!            .attach(Passkeys::fairing())
+//!            .mount("/", routes![home])
+//!    }
+//!    ```
+//!
+//! 4. Send people to `/passkeys/sign-up` and `/passkeys/sign-in`.
+//!
+//! ## Configuration
+//!
+//! See [`Config`]: every key of `[default.passkeys]`, with its default. A bad value stops
+//! the launch with one sentence naming the key. Storage is configured under
+//! `[default.databases.passkeys]` (rocket_db_pools); with no `url`, an embedded SQLite
+//! file `passkeys.sqlite` is used.
+//!
+//! ## Security model
+//!
+//! webauthn-rs verifies the cryptography. This crate keeps ceremony state server-side
+//! (single use, expiring, bounded, bound to the browser by a private cookie holding
+//! only an opaque id), loads a discoverable credential by user handle *and* credential
+//! id, keeps credential ids unique across accounts with a unique index, issues a new
+//! session token on every sign-in (only its SHA-256 is stored), accepts state-changing
+//! requests only as JSON from its own origins, and rate-limits every ceremony.
+//!
+//! The webauthn-rs feature `danger-allow-state-serialisation` is enabled because the
+//! ceremony state is kept on the server and never leaves it; `danger-credential-internals`
+//! because the counter and backup flags are stored in their own columns and applied to
+//! the stored passkey.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod accounts;
+mod ceremony;
+mod clock;
+mod config;
+mod error;
+mod fairing;
+mod guards;
+mod limit;
+mod passkeys;
+mod providers;
+mod routes;
+mod screens;
+mod session;
+mod store;
+
+pub use accounts::{AccountError, Accounts, NewAccount};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{Config, ConfigError, Duration, RateLimit};
+pub use error::{Error, ErrorCode};
+pub use fairing::PasskeysFairing;
+pub use guards::PasskeyUser;
+pub use passkeys::Passkeys;
+pub use session::Factor;
+pub use store::sqlite::{PasskeysDb, SqlitePool};

@@ -1,0 +1,98 @@
+//! Rate limits per client address and ceremony kind (governor).
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+use governor::clock::{Clock as _, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use rocket::Request;
+
+use crate::config::RateLimit;
+use crate::error::{Error, ErrorCode};
+
+/// What is being limited. Each kind has its own budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    Register,
+    Authenticate,
+    Manage,
+}
+
+/// One keyed limiter per action, managed state, cleaned periodically.
+pub(crate) struct Limiter {
+    register: DefaultKeyedRateLimiter<IpAddr>,
+    authenticate: DefaultKeyedRateLimiter<IpAddr>,
+    manage: DefaultKeyedRateLimiter<IpAddr>,
+    trusted_header: Option<String>,
+}
+
+impl Limiter {
+    pub fn new(limits: &RateLimit, trusted_header: Option<String>) -> Self {
+        let per_minute = NonZeroU32::new(limits.per_minute).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(limits.burst).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::per_minute(per_minute).allow_burst(burst);
+        Limiter {
+            register: RateLimiter::keyed(quota),
+            authenticate: RateLimiter::keyed(quota),
+            manage: RateLimiter::keyed(quota),
+            trusted_header,
+        }
+    }
+
+    /// The client's key: the peer address, or the trusted proxy header's when configured.
+    /// IPv6 addresses are keyed by their /64, which one client usually holds whole.
+    pub fn client(&self, request: &Request<'_>) -> Option<IpAddr> {
+        let ip = match &self.trusted_header {
+            Some(name) => request
+                .headers()
+                .get_one(name)
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse().ok())
+                .or_else(|| request.remote().map(|r| r.ip())),
+            None => request.remote().map(|r| r.ip()),
+        }?;
+        Some(match ip {
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => IpAddr::V4(v4),
+                None => {
+                    let mut segments = v6.segments();
+                    segments[4..].fill(0);
+                    IpAddr::V6(segments.into())
+                }
+            },
+            v4 => v4,
+        })
+    }
+
+    /// Admits a request or answers 429 with `Retry-After`.
+    pub fn check(&self, action: Action, client: Option<IpAddr>) -> Result<(), Error> {
+        let limiter = match action {
+            Action::Register => &self.register,
+            Action::Authenticate => &self.authenticate,
+            Action::Manage => &self.manage,
+        };
+        // A request without a peer address (a local test client) shares one budget.
+        let key = client.unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        limiter.check_key(&key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            Error::new(
+                ErrorCode::RateLimited,
+                "Too many attempts. Please wait a moment and try again.",
+            )
+            .retry_after(wait.as_secs() + 1)
+        })
+    }
+
+    /// Forgets clients that are back to a full budget, so the maps stay small.
+    pub fn clean(&self) {
+        for limiter in [&self.register, &self.authenticate, &self.manage] {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+
+    /// How many clients are tracked, across actions.
+    pub fn len(&self) -> usize {
+        self.register.len() + self.authenticate.len() + self.manage.len()
+    }
+}

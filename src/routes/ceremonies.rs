@@ -1,0 +1,195 @@
+//! The JSON API: registration, sign-in, sign-out, and the signed-in user's passkeys.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rocket::http::CookieJar;
+use rocket::serde::json::Json;
+use rocket::{get, post, routes, Route};
+use serde::Serialize;
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use webauthn_rs::prelude::{CreationChallengeResponse, RequestChallengeResponse};
+
+use super::{JsonBody, SameOrigin};
+use crate::ceremony::{AuthenticateStart, RegisterStart, SignedIn};
+use crate::error::Error;
+use crate::guards::CurrentSession;
+use crate::limit::Action;
+use crate::passkeys::Passkeys;
+use crate::session::{token_hash, CeremonyKind};
+
+pub(crate) fn routes() -> Vec<Route> {
+    routes![
+        register_start,
+        register_finish,
+        authenticate_start,
+        authenticate_finish,
+        sign_out,
+        credentials
+    ]
+}
+
+type Body<T> = Result<JsonBody<T>, Error>;
+type Guard<T> = Result<T, Error>;
+
+#[post("/register/start", data = "<body>")]
+async fn register_start(
+    passkeys: &Passkeys,
+    origin: Guard<SameOrigin>,
+    session: Guard<&CurrentSession>,
+    jar: &CookieJar<'_>,
+    body: Body<RegisterStart>,
+) -> Result<Json<CreationChallengeResponse>, Error> {
+    passkeys.limiter.check(Action::Register, origin?.client)?;
+    let session = session?;
+    let body = body?.0;
+    let (options, id) = passkeys
+        .ceremonies
+        .register_start(session.as_ref(), body)
+        .await?;
+    passkeys.cookies.set_ceremony(jar, CeremonyKind::Register, &id);
+    Ok(Json(options))
+}
+
+#[post("/register/finish", data = "<body>")]
+async fn register_finish(
+    passkeys: &Passkeys,
+    origin: Guard<SameOrigin>,
+    session: Guard<&CurrentSession>,
+    jar: &CookieJar<'_>,
+    body: Body<Value>,
+) -> Result<Json<Value>, Error> {
+    passkeys.limiter.check(Action::Register, origin?.client)?;
+    let session = session?;
+    let body = body?.0;
+    let ceremony = passkeys.cookies.take_ceremony(jar, CeremonyKind::Register);
+    let signed_in = passkeys
+        .ceremonies
+        .register_finish(ceremony, session.as_ref(), body)
+        .await?;
+    Ok(open_session(passkeys, jar, session, signed_in).await)
+}
+
+#[post("/authenticate/start", data = "<body>")]
+async fn authenticate_start(
+    passkeys: &Passkeys,
+    origin: Guard<SameOrigin>,
+    jar: &CookieJar<'_>,
+    body: Body<AuthenticateStart>,
+) -> Result<Json<RequestChallengeResponse>, Error> {
+    passkeys.limiter.check(Action::Authenticate, origin?.client)?;
+    let body = body?.0;
+    let (options, id) = passkeys.ceremonies.authenticate_start(body).await?;
+    passkeys
+        .cookies
+        .set_ceremony(jar, CeremonyKind::Authenticate, &id);
+    Ok(Json(options))
+}
+
+#[post("/authenticate/finish", data = "<body>")]
+async fn authenticate_finish(
+    passkeys: &Passkeys,
+    origin: Guard<SameOrigin>,
+    session: Guard<&CurrentSession>,
+    jar: &CookieJar<'_>,
+    body: Body<Value>,
+) -> Result<Json<Value>, Error> {
+    passkeys.limiter.check(Action::Authenticate, origin?.client)?;
+    let session = session?;
+    let body = body?.0;
+    let ceremony = passkeys
+        .cookies
+        .take_ceremony(jar, CeremonyKind::Authenticate);
+    let signed_in = passkeys
+        .ceremonies
+        .authenticate_finish(ceremony, body)
+        .await?;
+    Ok(open_session(passkeys, jar, session, signed_in).await)
+}
+
+/// Sets the new session's cookie (a fresh token on every sign-in) and ends the session
+/// it replaces, so a token planted before sign-in is worth nothing after it.
+async fn open_session(
+    passkeys: &Passkeys,
+    jar: &CookieJar<'_>,
+    previous: &CurrentSession,
+    signed_in: SignedIn,
+) -> Json<Value> {
+    if let Some(token) = signed_in.token {
+        if let Some((_, old)) = previous.as_ref() {
+            if let Err(e) = passkeys.ceremonies.store.delete_session(&old).await {
+                log::warn!("passkeys: could not end the replaced session: {e}");
+            }
+        }
+        passkeys.cookies.set_session(jar, &token);
+    }
+    Json(json!({ "redirect": signed_in.redirect }))
+}
+
+#[post("/sign-out")]
+async fn sign_out(
+    passkeys: &Passkeys,
+    origin: Guard<SameOrigin>,
+    jar: &CookieJar<'_>,
+) -> Result<Json<Value>, Error> {
+    origin?;
+    if let Some(token) = passkeys.cookies.session_token(jar) {
+        passkeys
+            .ceremonies
+            .store
+            .delete_session(&token_hash(&token))
+            .await?;
+    }
+    passkeys.cookies.clear_session(jar);
+    let redirect = &passkeys.ceremonies.settings.after_sign_out;
+    Ok(Json(json!({ "redirect": redirect })))
+}
+
+/// One passkey as the API lists it.
+#[derive(Debug, Serialize)]
+struct CredentialView {
+    id: String,
+    name: String,
+    provider: String,
+    created_at: String,
+    last_used_at: Option<String>,
+    synced: bool,
+    backup_eligible: bool,
+    transports: Vec<String>,
+}
+
+fn rfc3339(seconds: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+#[get("/credentials")]
+async fn credentials(
+    passkeys: &Passkeys,
+    session: Guard<&CurrentSession>,
+) -> Result<Json<Value>, Error> {
+    let Some((session, _)) = session?.as_ref() else {
+        return Err(Error::unauthorized());
+    };
+    let ceremonies = &passkeys.ceremonies;
+    let list: Vec<CredentialView> = ceremonies
+        .store
+        .credentials(session.user.handle)
+        .await?
+        .into_iter()
+        .map(|c| CredentialView {
+            id: URL_SAFE_NO_PAD.encode(&c.credential_id),
+            provider: ceremonies.providers.name(c.aaguid).to_string(),
+            name: c.name,
+            created_at: rfc3339(c.created_at),
+            last_used_at: c.last_used_at.map(rfc3339),
+            synced: c.backup_state,
+            backup_eligible: c.backup_eligible,
+            transports: c.transports,
+        })
+        .collect();
+    Ok(Json(json!({ "credentials": list })))
+}

@@ -1,0 +1,118 @@
+//! HTTP only: guards for bodies and origins, the routes, and JSON catchers.
+
+pub(crate) mod ceremonies;
+pub(crate) mod pages;
+
+use std::net::IpAddr;
+
+use rocket::data::{self, Data, FromData};
+use rocket::http::Status;
+use rocket::request::{self, FromRequest, Request};
+use rocket::serde::DeserializeOwned;
+use rocket::{catch, Catcher, Route};
+
+use crate::error::{Error, ErrorCode};
+use crate::passkeys::Passkeys;
+
+/// All routes, to mount under the configured path.
+pub(crate) fn routes() -> Vec<Route> {
+    let mut routes = ceremonies::routes();
+    routes.extend(pages::routes());
+    routes
+}
+
+/// JSON catchers for the mount path: no failure there answers HTML.
+pub(crate) fn catchers() -> Vec<Catcher> {
+    rocket::catchers![json_catcher]
+}
+
+#[catch(default)]
+fn json_catcher(status: Status, _: &Request<'_>) -> Error {
+    let code = ErrorCode::for_status(status);
+    let message = match code {
+        ErrorCode::NotFound => "There is nothing here.",
+        ErrorCode::Unauthorized => "Please sign in first.",
+        ErrorCode::Unavailable => "The service is briefly unavailable. Please try again.",
+        ErrorCode::Internal => "Something went wrong on our side.",
+        _ => "The request could not be handled.",
+    };
+    Error::new(code, message)
+}
+
+/// A JSON request body: `application/json`, at most `body_limit`, parsed.
+pub(crate) struct JsonBody<T>(pub T);
+
+#[rocket::async_trait]
+impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
+    type Error = Error;
+
+    async fn from_data(request: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        let fail = |e: Error| data::Outcome::Error((e.code().status(), e));
+        let Some(passkeys) = request.rocket().state::<Passkeys>() else {
+            return fail(Error::internal());
+        };
+        if !request.content_type().is_some_and(|ct| ct.is_json()) {
+            return fail(Error::new(
+                ErrorCode::UnsupportedMediaType,
+                "Send the body as JSON (Content-Type: application/json).",
+            ));
+        }
+        let limit = passkeys.ceremonies.settings.body_limit;
+        let bytes = match data.open(limit).into_bytes().await {
+            Ok(bytes) if bytes.is_complete() => bytes.into_inner(),
+            Ok(_) => {
+                return fail(Error::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!("The body is larger than {limit}."),
+                ))
+            }
+            Err(_) => return fail(Error::invalid("The body could not be read.")),
+        };
+        match serde_json::from_slice(&bytes) {
+            Ok(value) => data::Outcome::Success(JsonBody(value)),
+            Err(e) => fail(Error::invalid(format!("The body is not valid JSON here: {e}"))),
+        }
+    }
+}
+
+/// A state-changing request from one of our own origins, with its client key.
+///
+/// Refuses (403) a request whose `Origin` is not a configured origin, or whose
+/// `Sec-Fetch-Site` says it came from another site. A request with neither header is
+/// not from a browser page, so no cross-site form can have sent it.
+pub(crate) struct SameOrigin {
+    pub client: Option<IpAddr>,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for SameOrigin {
+    type Error = Error;
+
+    async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, Error> {
+        let fail = |message: &str| {
+            let e = Error::new(ErrorCode::Forbidden, message);
+            request::Outcome::Error((Status::Forbidden, e))
+        };
+        let Some(passkeys) = request.rocket().state::<Passkeys>() else {
+            return request::Outcome::Error((Status::InternalServerError, Error::internal()));
+        };
+        let settings = &passkeys.ceremonies.settings;
+        if let Some(origin) = request.headers().get_one("Origin") {
+            let ours = settings
+                .origins
+                .iter()
+                .any(|o| o.as_str().trim_end_matches('/') == origin);
+            if !ours {
+                return fail("This request came from another site.");
+            }
+        }
+        if let Some(site) = request.headers().get_one("Sec-Fetch-Site") {
+            if !matches!(site, "same-origin" | "none") {
+                return fail("This request came from another site.");
+            }
+        }
+        request::Outcome::Success(SameOrigin {
+            client: passkeys.limiter.client(request),
+        })
+    }
+}

@@ -1,0 +1,97 @@
+//! The HTML screens and the static script and styles.
+
+use rocket::http::{ContentType, Header};
+use rocket::response::content::RawHtml;
+use rocket::response::Redirect;
+use rocket::{get, routes, Responder, Route};
+
+use crate::config::local_path;
+use crate::guards::CurrentSession;
+use crate::passkeys::Passkeys;
+use crate::screens::Page;
+
+pub(crate) fn routes() -> Vec<Route> {
+    routes![sign_in, sign_up, script, styles]
+}
+
+/// A static asset, cached by the browser for an hour.
+#[derive(Responder)]
+struct Asset {
+    body: String,
+    content_type: ContentType,
+    cache: Header<'static>,
+}
+
+impl Asset {
+    fn new(body: &str, content_type: ContentType) -> Self {
+        Asset {
+            body: body.to_string(),
+            content_type,
+            cache: Header::new("Cache-Control", "public, max-age=3600"),
+        }
+    }
+}
+
+#[derive(Responder)]
+enum Screen {
+    Page(RawHtml<String>),
+    Redirect(Redirect),
+    #[response(status = 500)]
+    Failed(String),
+}
+
+fn page(passkeys: &Passkeys, name: &str, next: Option<&str>) -> Screen {
+    let settings = &passkeys.ceremonies.settings;
+    let next = next.and_then(local_path).unwrap_or("");
+    let next_query = if next.is_empty() {
+        String::new()
+    } else {
+        format!("?next={}", rocket::http::RawStr::new(next).percent_encode())
+    };
+    let data = Page {
+        mount: &settings.mount,
+        rp_name: &settings.rp_name,
+        sign_up: settings.sign_up,
+        next,
+        next_query,
+    };
+    match passkeys.screens.render(name, &data) {
+        Ok(html) => Screen::Page(RawHtml(html)),
+        Err(message) => Screen::Failed(message),
+    }
+}
+
+/// Signed-in visitors go on to `next` instead of seeing the form again.
+fn signed_in(passkeys: &Passkeys, session: &CurrentSession, next: Option<&str>) -> Option<Screen> {
+    session.0.as_ref()?;
+    let to = next
+        .and_then(local_path)
+        .unwrap_or(&passkeys.ceremonies.settings.after_sign_in);
+    Some(Screen::Redirect(Redirect::to(to.to_string())))
+}
+
+#[get("/sign-in?<next>")]
+fn sign_in(passkeys: &Passkeys, session: &CurrentSession, next: Option<&str>) -> Screen {
+    signed_in(passkeys, session, next).unwrap_or_else(|| page(passkeys, "sign-in", next))
+}
+
+#[get("/sign-up?<next>")]
+fn sign_up(passkeys: &Passkeys, session: &CurrentSession, next: Option<&str>) -> Screen {
+    if let Some(redirect) = signed_in(passkeys, session, next) {
+        return redirect;
+    }
+    if !passkeys.ceremonies.settings.sign_up {
+        return page(passkeys, "sign-in", next);
+    }
+    page(passkeys, "sign-up", next)
+}
+
+#[get("/passkeys.js")]
+fn script(passkeys: &Passkeys) -> Asset {
+    Asset::new(&passkeys.screens.script, ContentType::JavaScript)
+}
+
+#[get("/passkeys.css")]
+fn styles(passkeys: &Passkeys) -> Asset {
+    Asset::new(&passkeys.screens.styles, ContentType::CSS)
+}

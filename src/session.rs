@@ -1,0 +1,148 @@
+//! Sessions: a random token in a private cookie, its SHA-256 in the store.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rocket::http::{Cookie, CookieJar, SameSite};
+use sha2::{Digest, Sha256};
+
+/// How a session was opened. Stored as bits, so one session can hold several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Factor {
+    /// A passkey. With user verification (always required by this crate) it is also
+    /// something the user is or knows, so it counts as two factors.
+    Passkey,
+    /// A password the app checked.
+    Password,
+    /// A one-time code (TOTP, SMS, email code) the app checked.
+    OneTimeCode,
+    /// A link sent to the user's email that the app checked.
+    EmailLink,
+    /// A sign-in through another identity provider (OAuth, OpenID Connect, SAML).
+    External,
+}
+
+impl Factor {
+    pub(crate) const ALL: [Factor; 5] = [
+        Factor::Passkey,
+        Factor::Password,
+        Factor::OneTimeCode,
+        Factor::EmailLink,
+        Factor::External,
+    ];
+
+    pub(crate) fn bit(self) -> u32 {
+        match self {
+            Factor::Passkey => 1,
+            Factor::Password => 2,
+            Factor::OneTimeCode => 4,
+            Factor::EmailLink => 8,
+            Factor::External => 16,
+        }
+    }
+
+    pub(crate) fn from_bits(bits: u32) -> Vec<Factor> {
+        Factor::ALL
+            .into_iter()
+            .filter(|f| bits & f.bit() != 0)
+            .collect()
+    }
+
+    pub(crate) fn bits(factors: &[Factor]) -> u32 {
+        factors.iter().fold(0, |bits, f| bits | f.bit())
+    }
+}
+
+/// The session and ceremony cookies, named and flagged from the settings.
+#[derive(Debug, Clone)]
+pub(crate) struct Cookies {
+    pub session: &'static str,
+    pub secure: bool,
+    pub mount: String,
+    pub session_ttl: i64,
+    pub ceremony_ttl: i64,
+}
+
+/// Which ceremony a cookie holds: a registration never finishes a sign-in, nor the reverse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CeremonyKind {
+    Register,
+    Authenticate,
+}
+
+impl Cookies {
+    pub fn new(secure: bool, mount: &str, session_ttl: i64, ceremony_ttl: i64) -> Self {
+        Cookies {
+            // `__Host-` binds the cookie to this exact host, https only.
+            session: if secure {
+                "__Host-passkeys_session"
+            } else {
+                "passkeys_session"
+            },
+            secure,
+            mount: mount.to_string(),
+            session_ttl,
+            ceremony_ttl,
+        }
+    }
+
+    fn ceremony_name(kind: CeremonyKind) -> &'static str {
+        match kind {
+            CeremonyKind::Register => "passkeys_registration",
+            CeremonyKind::Authenticate => "passkeys_sign_in",
+        }
+    }
+
+    /// The session token in the request, if any (and not tampered with).
+    pub fn session_token(&self, jar: &CookieJar<'_>) -> Option<[u8; 32]> {
+        decode(jar.get_private(self.session)?.value())
+    }
+
+    pub fn set_session(&self, jar: &CookieJar<'_>, token: &[u8; 32]) {
+        let cookie = Cookie::build((self.session, URL_SAFE_NO_PAD.encode(token)))
+            .path("/")
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(SameSite::Lax)
+            .max_age(rocket::time::Duration::seconds(self.session_ttl));
+        jar.add_private(cookie);
+    }
+
+    pub fn clear_session(&self, jar: &CookieJar<'_>) {
+        jar.remove_private(Cookie::build(self.session).path("/"));
+    }
+
+    pub fn set_ceremony(&self, jar: &CookieJar<'_>, kind: CeremonyKind, id: &[u8; 16]) {
+        let cookie = Cookie::build((Self::ceremony_name(kind), URL_SAFE_NO_PAD.encode(id)))
+            .path(self.mount.clone())
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(SameSite::Strict)
+            .max_age(rocket::time::Duration::seconds(self.ceremony_ttl));
+        jar.add_private(cookie);
+    }
+
+    /// Takes the ceremony id out of the jar: the cookie is removed whatever happens next.
+    pub fn take_ceremony(&self, jar: &CookieJar<'_>, kind: CeremonyKind) -> Option<[u8; 16]> {
+        let name = Self::ceremony_name(kind);
+        let id = jar.get_private(name).and_then(|c| decode(c.value()));
+        if jar.get(name).is_some() || id.is_some() {
+            jar.remove_private(Cookie::build(name).path(self.mount.clone()));
+        }
+        id
+    }
+}
+
+fn decode<const N: usize>(value: &str) -> Option<[u8; N]> {
+    URL_SAFE_NO_PAD.decode(value).ok()?.try_into().ok()
+}
+
+/// A fresh random session token.
+pub(crate) fn new_token() -> [u8; 32] {
+    rand::random()
+}
+
+/// What the store keeps of a token.
+pub(crate) fn token_hash(token: &[u8; 32]) -> [u8; 32] {
+    Sha256::digest(token).into()
+}

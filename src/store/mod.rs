@@ -1,0 +1,125 @@
+//! Storage: one small trait, one file per backend.
+//!
+//! Routes never see SQL: they call the ceremony logic, which calls a [`Store`].
+//! Every method is one logical write or read; methods that write several rows do it in
+//! one transaction, so a failure leaves nothing half done.
+
+pub(crate) mod sqlite;
+
+use webauthn_rs::prelude::{Passkey, Uuid};
+
+use crate::error::StoreError;
+
+/// A passkey account: the random user handle authenticators store, and the app's user id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UserRecord {
+    pub handle: Uuid,
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+}
+
+/// A stored passkey. `passkey` carries the counter and backup flags of the columns.
+#[derive(Debug, Clone)]
+pub(crate) struct CredentialRecord {
+    pub credential_id: Vec<u8>,
+    pub user_handle: Uuid,
+    pub passkey: Passkey,
+    pub name: String,
+    pub aaguid: Option<Uuid>,
+    pub transports: Vec<String>,
+    pub backup_eligible: bool,
+    pub backup_state: bool,
+    pub counter: u32,
+    pub rp_id: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// A session row as written at sign-in.
+#[derive(Debug, Clone)]
+pub(crate) struct NewSession {
+    pub token_hash: [u8; 32],
+    pub user_handle: Uuid,
+    pub factors: u32,
+    pub user_verified: bool,
+    pub credential_id: Option<Vec<u8>>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A live session with its user.
+#[derive(Debug, Clone)]
+pub(crate) struct SessionRecord {
+    pub user: UserRecord,
+    pub factors: u32,
+    pub user_verified: bool,
+    pub credential_id: Option<Vec<u8>>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// What a verified sign-in changes on its credential.
+#[derive(Debug, Clone)]
+pub(crate) struct CredentialUse {
+    pub credential_id: Vec<u8>,
+    pub user_handle: Uuid,
+    pub counter: u32,
+    pub backup_state: bool,
+    pub backup_eligible: bool,
+    pub used_at: i64,
+}
+
+/// The storage the crate needs. A backend implements this and runs the shared suite.
+#[rocket::async_trait]
+pub(crate) trait Store: Send + Sync + 'static {
+    /// The account with this user handle.
+    async fn user_by_handle(&self, handle: Uuid) -> Result<Option<UserRecord>, StoreError>;
+
+    /// The account with this username (case-insensitive).
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError>;
+
+    /// Every passkey of an account, oldest first.
+    async fn credentials(&self, handle: Uuid) -> Result<Vec<CredentialRecord>, StoreError>;
+
+    /// The passkey with this id, only if it belongs to this account.
+    async fn credential(
+        &self,
+        handle: Uuid,
+        credential_id: &[u8],
+    ) -> Result<Option<CredentialRecord>, StoreError>;
+
+    /// In one transaction: the account (when new), the passkey, and a session (when
+    /// signing up). A credential id or username that exists fails with `Duplicate`.
+    async fn add_credential(
+        &self,
+        new_user: Option<&UserRecord>,
+        credential: &CredentialRecord,
+        session: Option<&NewSession>,
+    ) -> Result<(), StoreError>;
+
+    /// In one transaction: raise the counter (never lower it), save the backup state and
+    /// the time of use, and open the session. Returns false, writing nothing, when the
+    /// credential no longer exists for that account.
+    async fn record_sign_in(
+        &self,
+        used: &CredentialUse,
+        session: &NewSession,
+    ) -> Result<bool, StoreError>;
+
+    /// The live session with this token hash.
+    async fn session(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<SessionRecord>, StoreError>;
+
+    /// Ends a session server-side.
+    async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<(), StoreError>;
+
+    /// Removes expired sessions; returns how many.
+    async fn purge_sessions(&self, now: i64) -> Result<u64, StoreError>;
+
+    /// A random secret kept in the store (created on first use), shared by all instances.
+    async fn secret(&self) -> Result<[u8; 32], StoreError>;
+}

@@ -1,0 +1,429 @@
+/*!
+ * rocket_passkeys: the browser side of passkey sign-up and sign-in.
+ * Vanilla ES2020, no build step, no dependencies.
+ *
+ * Stable hooks (keep them when you override the templates):
+ *
+ *   <script src="/passkeys/passkeys.js" data-mount="/passkeys" defer>
+ *       Where the JSON API lives (default "/passkeys").
+ *   <main id="passkeys" data-next="/path">  (or data-next on the action element or its form)
+ *       Local path to land on afterwards; sent to the server as "next".
+ *   [data-passkey-action="register"]
+ *       Creates a passkey. Sends input[name="username"] and input[name="display_name"]
+ *       from the same form (sign-up); with no username input it adds a passkey to
+ *       the signed-in account.
+ *   [data-passkey-action="authenticate"]
+ *       Signs in. Username-first when input[name="username"] in the same form has
+ *       a value, usernameless otherwise.
+ *   [data-passkey-action="sign-out"]
+ *       Ends the session.
+ *   input[autocomplete~="webauthn"]  (e.g. autocomplete="username webauthn")
+ *       Offers passkeys in the browser's autofill (conditional mediation).
+ *   #passkey-error  (role="alert", hidden)
+ *       Where errors are shown, as plain text.
+ *
+ * A click on an action element runs it, and so does a submit of its form (Enter
+ * included; the form is not posted, and a submit through another, ordinary submit
+ * button is left alone). While it runs, the element is disabled and aria-busy.
+ *
+ * Scripting: window.rocketPasskeys.register({username, display_name, next}),
+ * .authenticate({username, next}), .signOut(), .api(path, body). They return
+ * promises, navigate to the server's redirect unless {redirect: false} is passed,
+ * and reject with an Error whose .code is stable and whose .message can be shown.
+ */
+(function () {
+  'use strict';
+
+  const script = document.currentScript || document.querySelector('script[data-mount]');
+  const MOUNT = ((script && script.dataset.mount) || '/passkeys').replace(/\/+$/, '');
+  const PKC = window.PublicKeyCredential;
+  const AUTOFILL_INPUT = 'input[autocomplete~="webauthn"]';
+  const ACTION = '[data-passkey-action]';
+
+  // What people read, keyed by the .code of the errors this file raises itself.
+  const MESSAGES = {
+    generic: 'Something went wrong. Please try again.',
+    network: 'Could not reach the server. Check your connection and try again.',
+    rate_limited: 'Too many attempts. Please wait a moment and try again.',
+    cancelled: 'The passkey request was cancelled or timed out.',
+    already_registered: 'This device already has a passkey for this account.',
+    security: 'Passkeys cannot be used at this address. Please check the site address.',
+    constraint: 'This device cannot meet the passkey requirements, for example a screen lock.',
+    not_supported: 'This device or browser cannot create the kind of passkey this site needs.',
+    insecure_context: 'Passkeys need a secure (HTTPS) connection.',
+    unsupported: 'This browser does not support passkeys. Please try another browser or update this one.',
+  };
+  // DOMException names from create()/get(); anything else is 'webauthn' (generic sentence).
+  const BROWSER_ERRORS = {
+    NotAllowedError: 'cancelled', // dismissed, timed out, or no passkey chosen
+    AbortError: 'cancelled',
+    SecurityError: 'security',    // rp id does not match this address, or not HTTPS
+    ConstraintError: 'constraint', // e.g. user verification required but unavailable
+    NotSupportedError: 'not_supported',
+  };
+
+  let busy = false;      // one ceremony at a time
+  let autofill = null;   // the pending conditional request: {controller, starting}
+
+  class PasskeyError extends Error {
+    constructor(code, message, extra) {
+      super(message || MESSAGES[code] || MESSAGES.generic);
+      this.name = 'PasskeyError';
+      this.code = code;
+      Object.assign(this, extra);
+    }
+  }
+
+  // ---- base64url <-> ArrayBuffer (only for browsers without the JSON helpers) ----
+
+  function toBase64url(data) {
+    const bytes = ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    }
+    return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  function fromBase64url(text) {
+    const base64 = text.replace(/-/g, '+').replace(/_/g, '/');
+    const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes.buffer;
+  }
+
+  // ---- options JSON -> WebAuthn dictionaries, credential -> JSON ----
+
+  function descriptors(list) {
+    return list && list.map((d) => Object.assign({}, d, { id: fromBase64url(d.id) }));
+  }
+
+  // The native parsers know every field (hints included); the fallback converts only
+  // the binary ones and passes the rest through, which browsers ignore when unknown.
+  function creationOptions(json) {
+    if (typeof PKC.parseCreationOptionsFromJSON === 'function') {
+      try { return PKC.parseCreationOptionsFromJSON(json); } catch (err) { /* use the fallback */ }
+    }
+    const options = Object.assign({}, json, {
+      challenge: fromBase64url(json.challenge),
+      user: Object.assign({}, json.user, { id: fromBase64url(json.user.id) }),
+    });
+    if (json.excludeCredentials) options.excludeCredentials = descriptors(json.excludeCredentials);
+    return options;
+  }
+
+  function requestOptions(json) {
+    if (typeof PKC.parseRequestOptionsFromJSON === 'function') {
+      try { return PKC.parseRequestOptionsFromJSON(json); } catch (err) { /* use the fallback */ }
+    }
+    const options = Object.assign({}, json, { challenge: fromBase64url(json.challenge) });
+    if (json.allowCredentials) options.allowCredentials = descriptors(json.allowCredentials);
+    return options;
+  }
+
+  function credentialJSON(cred) {
+    // Some password-manager extensions hand back credentials whose toJSON is missing or throws.
+    if (typeof cred.toJSON === 'function') {
+      try { return cred.toJSON(); } catch (err) { /* build it by hand */ }
+    }
+    const r = cred.response;
+    const json = {
+      id: cred.id,
+      rawId: toBase64url(cred.rawId),
+      type: cred.type,
+      response: { clientDataJSON: toBase64url(r.clientDataJSON) },
+      clientExtensionResults: cred.getClientExtensionResults(), // credProps: plain JSON
+      authenticatorAttachment: cred.authenticatorAttachment || null,
+    };
+    if (r.attestationObject) {
+      json.response.attestationObject = toBase64url(r.attestationObject);
+      if (typeof r.getTransports === 'function') json.response.transports = r.getTransports();
+    } else {
+      json.response.authenticatorData = toBase64url(r.authenticatorData);
+      json.response.signature = toBase64url(r.signature);
+      json.response.userHandle = r.userHandle ? toBase64url(r.userHandle) : null;
+    }
+    return json;
+  }
+
+  // ---- the JSON API ----
+
+  async function api(path, body) {
+    let res;
+    try {
+      res = await fetch(MOUNT + path, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify(body || {}),
+      });
+    } catch (err) {
+      throw new PasskeyError('network', null, { cause: err });
+    }
+    let data = null;
+    try { data = await res.json(); } catch (err) { /* not JSON */ }
+    if (!res.ok) {
+      const ok = data && typeof data === 'object';
+      const code = (ok && data.error) || (res.status === 429 ? 'rate_limited' : 'http_' + res.status);
+      const message = ok && typeof data.message === 'string' ? data.message : null;
+      const retryAfter = res.headers.get('Retry-After');
+      throw new PasskeyError(code, message, { status: res.status, retryAfter, data });
+    }
+    return data || {};
+  }
+
+  // ---- browser errors -> friendly sentences ----
+
+  function fromBrowser(err, action) {
+    const name = err && err.name;
+    // On create(), InvalidStateError means an excludeCredentials match: already registered here.
+    const excluded = name === 'InvalidStateError' && action === 'register';
+    return new PasskeyError(excluded ? 'already_registered' : BROWSER_ERRORS[name] || 'webauthn', null, { cause: err });
+  }
+
+  function supportError() {
+    if (PKC && navigator.credentials) return null;
+    // Browsers hide the API outside secure contexts: say that rather than "unsupported".
+    return new PasskeyError(window.isSecureContext ? 'unsupported' : 'insecure_context');
+  }
+
+  // ---- ceremonies ----
+
+  function go(redirect, opts) {
+    if (opts && opts.redirect === false) return;
+    // The server only answers local paths; refuse anything else all the same.
+    const url = new URL(typeof redirect === 'string' ? redirect : '/', location.href);
+    location.assign(url.origin === location.origin ? url.href : '/');
+  }
+
+  // Before a button ceremony: check support, then free the browser from the autofill request.
+  async function prepare() {
+    const unsupported = supportError();
+    if (unsupported) throw unsupported;
+    await abortAutofill();
+  }
+
+  // navigator.credentials.create/get, with the browser's DOMExceptions turned into sentences.
+  async function ask(method, options, action) {
+    let cred;
+    try {
+      cred = await navigator.credentials[method](options);
+    } catch (err) {
+      throw fromBrowser(err, action);
+    }
+    if (!cred) throw fromBrowser({ name: 'NotAllowedError' }, action);
+    return cred;
+  }
+
+  async function register(opts = {}) {
+    await prepare();
+    const body = { next: opts.next || undefined };
+    if (opts.username !== undefined) {
+      body.username = opts.username;
+      if (opts.display_name) body.display_name = opts.display_name;
+    }
+    const start = await api('/register/start', body);
+    const cred = await ask('create', { publicKey: creationOptions(start.publicKey) }, 'register');
+    const done = await api('/register/finish', credentialJSON(cred));
+    go(done.redirect, opts);
+    return done;
+  }
+
+  async function authenticate(opts = {}) {
+    await prepare();
+    const body = { next: opts.next || undefined };
+    if (opts.username) body.username = opts.username;
+    const start = await api('/authenticate/start', body);
+    const cred = await ask('get', { publicKey: requestOptions(start.publicKey) }, 'authenticate');
+    return finishAuthentication(cred, start.publicKey, opts);
+  }
+
+  async function finishAuthentication(cred, optionsJSON, opts) {
+    const json = credentialJSON(cred);
+    let done;
+    try {
+      done = await api('/authenticate/finish', json);
+    } catch (err) {
+      if (err.code === 'authentication_failed' && err.data && err.data.unknown_credential === true) {
+        signalUnknownCredential((optionsJSON && optionsJSON.rpId) || location.hostname, json.id);
+      }
+      throw err;
+    }
+    go(done.redirect, opts);
+    return done;
+  }
+
+  // Tells the password manager to forget a passkey the server no longer knows (Signal API).
+  // Not awaited by the caller; it never rejects.
+  async function signalUnknownCredential(rpId, credentialId) {
+    if (typeof PKC.signalUnknownCredential !== 'function') return;
+    try {
+      await PKC.signalUnknownCredential({ rpId, credentialId });
+    } catch (err) {
+      console.debug('rocket_passkeys: signalUnknownCredential failed', err);
+    }
+  }
+
+  async function signOut(opts = {}) {
+    const done = await api('/sign-out', {});
+    go(done.redirect || '/', opts);
+    return done;
+  }
+
+  // ---- autofill (conditional mediation) ----
+
+  async function startAutofill() {
+    if (autofill || busy || supportError() || !document.querySelector(AUTOFILL_INPUT)) return;
+    if (typeof PKC.isConditionalMediationAvailable !== 'function') return;
+    try {
+      if (!(await PKC.isConditionalMediationAvailable()) || autofill || busy) return;
+    } catch (err) {
+      return;
+    }
+    const controller = new AbortController();
+    const current = { controller, starting: api('/authenticate/start', { next: pageNext(null) }) };
+    autofill = current;
+    let options;
+    let cred;
+    try {
+      options = (await current.starting).publicKey;
+      if (controller.signal.aborted) return;
+      cred = await navigator.credentials.get({
+        publicKey: requestOptions(options), mediation: 'conditional', signal: controller.signal,
+      });
+    } catch (err) {
+      // Aborted by a button, or no passkey to offer (that rejects at once): nothing to say.
+      if (BROWSER_ERRORS[err && err.name] !== 'cancelled') console.warn('rocket_passkeys: no autofill:', err);
+      return;
+    } finally {
+      if (autofill === current) autofill = null;
+    }
+    if (!cred || busy) return;
+    // The person picked a passkey: from here on, failures are theirs to see.
+    // Not restarted after a failure here: a virtual authenticator (headless tests)
+    // answers autofill at once, which would loop.
+    busy = true;
+    clearError();
+    try {
+      await finishAuthentication(cred, options, {});
+    } catch (err) {
+      showError(err);
+    } finally {
+      busy = false;
+    }
+  }
+
+  // Cancels the pending autofill request before a button ceremony. Its start request is
+  // awaited first: its answer sets the ceremony cookie, and must not land after ours.
+  async function abortAutofill() {
+    const current = autofill;
+    autofill = null;
+    if (!current) return;
+    current.controller.abort();
+    await current.starting.catch(() => {});
+  }
+
+  // ---- the page: errors, busy state, delegated hooks ----
+
+  function showError(err) {
+    const box = document.getElementById('passkey-error');
+    // Only our own errors carry sentences meant for people; log the rest for developers.
+    const known = err instanceof PasskeyError;
+    if (!known || err.code === 'webauthn') console.error('rocket_passkeys:', (err && err.cause) || err);
+    const message = known ? err.message : MESSAGES.generic;
+    if (!box) { console.error('rocket_passkeys:', message); return; }
+    box.textContent = message;
+    box.hidden = false;
+  }
+
+  function clearError() {
+    const box = document.getElementById('passkey-error');
+    if (box) { box.textContent = ''; box.hidden = true; }
+  }
+
+  function setBusy(el, on) {
+    if ('disabled' in el) el.disabled = on;
+    if (on) el.setAttribute('aria-busy', 'true'); else el.removeAttribute('aria-busy');
+  }
+
+  function pageNext(el) {
+    const holders = [el, el && (el.form || el.closest('form')), document.getElementById('passkeys')];
+    for (const holder of holders) {
+      if (holder && holder.dataset && holder.dataset.next) return holder.dataset.next;
+    }
+    return undefined;
+  }
+
+  function field(form, name) {
+    const input = form && form.querySelector('input[name="' + name + '"]');
+    return input ? input.value.trim() : undefined;
+  }
+
+  async function run(el, action) {
+    if (busy) return;
+    const form = el.form || el.closest('form');
+    const next = pageNext(el);
+    busy = true;
+    setBusy(el, true);
+    clearError();
+    let cancelled = false;
+    try {
+      if (action === 'register') {
+        await register({ username: field(form, 'username'), display_name: field(form, 'display_name'), next });
+      } else if (action === 'authenticate') {
+        await authenticate({ username: field(form, 'username'), next });
+      } else if (action === 'sign-out') {
+        await signOut();
+      } else {
+        console.warn('rocket_passkeys: unknown data-passkey-action', action);
+      }
+    } catch (err) {
+      showError(err);
+      cancelled = err instanceof PasskeyError && err.code === 'cancelled';
+    } finally {
+      busy = false;
+      setBusy(el, false);
+    }
+    // The dialog was dismissed and nothing changed: offer autofill again.
+    if (cancelled) startAutofill();
+  }
+
+  function isSubmitButton(el) {
+    return el.form && (el.type === 'submit' || el.type === 'image') && /^(BUTTON|INPUT)$/.test(el.tagName);
+  }
+
+  document.addEventListener('click', (event) => {
+    const el = event.target.closest && event.target.closest(ACTION);
+    // Submit buttons go through the form's submit event, so the browser validates first.
+    if (!el || isSubmitButton(el)) return;
+    event.preventDefault();
+    run(el, el.dataset.passkeyAction);
+  });
+
+  document.addEventListener('submit', (event) => {
+    const form = event.target;
+    const submitter = event.submitter;
+    // No submitter (requestSubmit(), Enter with no submit button, old Safari): the form's
+    // passkey element. A submit through an ordinary button (a password form) is left alone.
+    const el = submitter ? submitter.closest(ACTION) : form.querySelector(ACTION);
+    if (!el) return;
+    event.preventDefault();
+    run(el, el.dataset.passkeyAction);
+  });
+
+  function init() {
+    const err = supportError();
+    if (err && document.querySelector('[data-passkey-action="register"], [data-passkey-action="authenticate"]')) {
+      showError(err);
+    } else {
+      startAutofill();
+    }
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+
+  window.rocketPasskeys = Object.freeze({ register, authenticate, signOut, api, mount: MOUNT });
+})();

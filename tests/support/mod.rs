@@ -1,0 +1,457 @@
+//! Test support: an app on a temporary SQLite file, browsers with cookie jars, an
+//! independent software authenticator (1Password's `passkey` crate) and a hand-built
+//! one that can be told to misbehave.
+
+#![allow(dead_code)]
+
+pub mod softkey;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use passkey_authenticator::{
+    Authenticator, CredentialStore, DiscoverabilitySupport, StoreInfo, UiHint, UserCheck,
+    UserValidationMethod,
+};
+use passkey_client::{Client as PasskeyClient, DefaultClientData};
+use passkey_types::ctap2::make_credential::{
+    Options, PublicKeyCredentialRpEntity, PublicKeyCredentialUserEntity,
+};
+use passkey_types::ctap2::{Aaguid, Ctap2Error, StatusCode};
+use passkey_types::webauthn::{
+    CredentialCreationOptions, CredentialRequestOptions, PublicKeyCredentialDescriptor,
+};
+use passkey_types::Passkey;
+use rocket::figment::Figment;
+use rocket::http::{ContentType, Cookie, Header, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use rocket::serde::json::Json;
+use rocket::{get, routes};
+use rocket_passkeys::{Config, ManualClock, PasskeyUser, Passkeys};
+use serde_json::{json, Value};
+use url::Url;
+
+pub const ORIGIN: &str = "http://localhost:8000";
+
+/// The Google Password Manager AAGUID, so new passkeys get a provider name.
+pub const GOOGLE_AAGUID: [u8; 16] = [
+    0xea, 0x9b, 0x8d, 0x66, 0x4d, 0x01, 0x1d, 0x21, 0x3c, 0xe4, 0xb6, 0xb4, 0x8c, 0xb5, 0x75, 0xd4,
+];
+
+#[get("/me")]
+fn me(user: PasskeyUser) -> Json<Value> {
+    Json(json!({
+        "id": user.id(),
+        "username": user.username(),
+        "display_name": user.display_name(),
+        "user_verified": user.user_verified(),
+        "factors": format!("{:?}", user.factors()),
+    }))
+}
+
+/// A running app on its own database file.
+pub struct TestApp {
+    pub client: Client,
+    pub clock: ManualClock,
+    pub db: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+pub fn config() -> Config {
+    Config {
+        origins: vec![ORIGIN.into()],
+        // Every local request shares one client key; tests of the limit set their own.
+        rate_limit: rocket_passkeys::RateLimit {
+            per_minute: 6000,
+            burst: 1000,
+        },
+        ..Config::default()
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        TestApp::with(config()).await
+    }
+
+    pub async fn with(config: Config) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("passkeys.sqlite");
+        let clock = ManualClock::new();
+        let rocket = rocket::custom(figment(&db))
+            .attach(Passkeys::custom(config).clock(clock.clone()))
+            .mount("/", routes![me]);
+        let client = Client::untracked(rocket).await.expect("the app launches");
+        TestApp {
+            client,
+            clock,
+            db,
+            _dir: dir,
+        }
+    }
+
+    pub fn browser(&self) -> Browser<'_> {
+        Browser::new(&self.client)
+    }
+
+    /// Everything a sign-in or registration can write, to compare before and after.
+    pub async fn snapshot(&self) -> Snapshot {
+        let url = format!("sqlite://{}", self.db.display());
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("open the test database");
+        let count = |table: &'static str| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(&format!("SELECT count(*) FROM {table}"))
+                    .fetch_one(&pool)
+                    .await
+                    .expect("count rows")
+            }
+        };
+        let users = count("passkey_users").await;
+        let credentials = count("passkey_credentials").await;
+        let sessions = count("passkey_sessions").await;
+        let rows: Vec<(String, i64, bool, Option<i64>)> = sqlx::query_as(
+            "SELECT hex(credential_id), counter, backup_state, last_used_at \
+             FROM passkey_credentials ORDER BY credential_id",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("read credentials");
+        pool.close().await;
+        Snapshot {
+            users,
+            credentials,
+            sessions,
+            credential_rows: rows,
+        }
+    }
+
+    pub fn pending(&self) -> usize {
+        self.client
+            .rocket()
+            .state::<Passkeys>()
+            .expect("the fairing is attached")
+            .pending_ceremonies()
+    }
+}
+
+pub fn figment(db: &std::path::Path) -> Figment {
+    rocket::Config::figment()
+        .merge(("databases.passkeys.url", format!("sqlite://{}", db.display())))
+        .merge(("log_level", "off"))
+        .merge(("secret_key", [7u8; 64].to_vec()))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub users: i64,
+    pub credentials: i64,
+    pub sessions: i64,
+    pub credential_rows: Vec<(String, i64, bool, Option<i64>)>,
+}
+
+/// An HTTP answer, read whole.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: Status,
+    pub body: Value,
+    pub set_cookies: Vec<String>,
+    pub retry_after: Option<String>,
+    pub content_type: Option<String>,
+}
+
+impl Answer {
+    pub fn code(&self) -> &str {
+        self.body["error"].as_str().unwrap_or("")
+    }
+
+    pub fn sets_session(&self) -> bool {
+        self.set_cookies
+            .iter()
+            .any(|c| c.starts_with("passkeys_session=") && !c.starts_with("passkeys_session=;"))
+    }
+
+    /// Asserts a JSON error with this status and code.
+    pub fn assert_error(&self, status: Status, code: &str) {
+        assert_eq!(self.status, status, "status of {:?}", self.body);
+        assert_eq!(self.code(), code, "code of {:?}", self.body);
+        assert!(
+            self.body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "an error has a message: {:?}",
+            self.body
+        );
+        assert_eq!(self.content_type.as_deref(), Some("application/json"));
+        assert!(!self.sets_session(), "no session on an error");
+    }
+}
+
+/// A browser: its own cookie jar, an origin, and a passkey provider.
+pub struct Browser<'c> {
+    pub client: &'c Client,
+    pub cookies: BTreeMap<String, String>,
+    pub origin: String,
+    pub authenticator: Soft,
+}
+
+pub type Soft = PasskeyClient<
+    TestStore,
+    AlwaysVerified,
+    passkey_crypto::AvailableBackend,
+    public_suffix::PublicSuffixList,
+    (),
+>;
+
+pub fn authenticator() -> Soft {
+    let auth = Authenticator::new(
+        Aaguid(GOOGLE_AAGUID),
+        TestStore::default(),
+        AlwaysVerified,
+        passkey_crypto::AvailableBackend,
+    );
+    PasskeyClient::new(auth).allows_insecure_localhost(true)
+}
+
+impl<'c> Browser<'c> {
+    pub fn new(client: &'c Client) -> Self {
+        Browser {
+            client,
+            cookies: BTreeMap::new(),
+            origin: ORIGIN.into(),
+            authenticator: authenticator(),
+        }
+    }
+
+    fn jar(&self) -> Vec<Cookie<'static>> {
+        self.cookies
+            .iter()
+            .map(|(k, v)| Cookie::new(k.clone(), v.clone()))
+            .collect()
+    }
+
+    async fn read(&mut self, response: LocalResponse<'_>) -> Answer {
+        let status = response.status();
+        let set_cookies: Vec<String> = response
+            .headers()
+            .get("Set-Cookie")
+            .map(str::to_string)
+            .collect();
+        for raw in &set_cookies {
+            let cookie = Cookie::parse_encoded(raw.clone()).expect("a valid Set-Cookie");
+            let removed = cookie.value().is_empty()
+                || cookie.max_age().is_some_and(|a| a.is_zero() || a.is_negative());
+            if removed {
+                self.cookies.remove(cookie.name());
+            } else {
+                self.cookies
+                    .insert(cookie.name().to_string(), cookie.value().to_string());
+            }
+        }
+        let retry_after = response.headers().get_one("Retry-After").map(str::to_string);
+        let content_type = response.content_type().map(|c| {
+            format!("{}/{}", c.top(), c.sub())
+        });
+        let text = response.into_string().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Answer {
+            status,
+            body,
+            set_cookies,
+            retry_after,
+            content_type,
+        }
+    }
+
+    /// A JSON POST from this browser's page.
+    pub async fn post(&mut self, path: &str, body: &Value) -> Answer {
+        self.post_raw(path, ContentType::JSON, body.to_string()).await
+    }
+
+    pub async fn post_raw(&mut self, path: &str, content_type: ContentType, body: String) -> Answer {
+        let mut request = self
+            .client
+            .post(path.to_string())
+            .header(content_type)
+            .header(Header::new("Origin", self.origin.clone()))
+            .body(body);
+        request = request.cookies(self.jar());
+        let response = request.dispatch().await;
+        self.read(response).await
+    }
+
+    pub async fn get(&mut self, path: &str) -> Answer {
+        let mut request = self.client.get(path.to_string());
+        request = request.cookies(self.jar());
+        let response = request.dispatch().await;
+        self.read(response).await
+    }
+
+    /// The signed-in user as the app's guarded `/me` route sees it, or None on 401.
+    pub async fn me(&mut self) -> Option<Value> {
+        let answer = self.get("/me").await;
+        (answer.status == Status::Ok).then_some(answer.body)
+    }
+
+    /// Creates the credential for a started registration, without finishing it.
+    pub async fn create(&mut self, options: &Value) -> Value {
+        let options: CredentialCreationOptions =
+            serde_json::from_value(options.clone()).expect("creation options parse");
+        let origin = Url::parse(&self.origin).expect("origin");
+        let credential = self
+            .authenticator
+            .register(&origin, options, DefaultClientData)
+            .await
+            .expect("the authenticator creates a passkey");
+        serde_json::to_value(credential).expect("credential json")
+    }
+
+    /// Signs an assertion for a started sign-in, without finishing it.
+    pub async fn get_assertion(&mut self, options: &Value) -> Value {
+        let options: CredentialRequestOptions =
+            serde_json::from_value(json!({ "publicKey": options["publicKey"] }))
+                .expect("request options parse");
+        let origin = Url::parse(&self.origin).expect("origin");
+        let assertion = self
+            .authenticator
+            .authenticate(&origin, options, DefaultClientData)
+            .await
+            .expect("the authenticator signs");
+        serde_json::to_value(assertion).expect("assertion json")
+    }
+
+    /// Sign-up with a passkey, start to finish.
+    pub async fn sign_up(&mut self, username: &str) -> Answer {
+        let start = self
+            .post(
+                "/passkeys/register/start",
+                &json!({ "username": username, "display_name": format!("{username} display") }),
+            )
+            .await;
+        assert_eq!(start.status, Status::Ok, "register/start: {:?}", start.body);
+        let credential = self.create(&start.body).await;
+        self.post("/passkeys/register/finish", &credential).await
+    }
+
+    /// Adds a passkey to the signed-in account.
+    pub async fn add_passkey(&mut self) -> Answer {
+        let start = self.post("/passkeys/register/start", &json!({})).await;
+        assert_eq!(start.status, Status::Ok, "register/start: {:?}", start.body);
+        let credential = self.create(&start.body).await;
+        self.post("/passkeys/register/finish", &credential).await
+    }
+
+    /// Sign-in; `username` none for usernameless.
+    pub async fn sign_in(&mut self, username: Option<&str>) -> Answer {
+        let body = match username {
+            Some(u) => json!({ "username": u }),
+            None => json!({}),
+        };
+        let start = self.post("/passkeys/authenticate/start", &body).await;
+        assert_eq!(start.status, Status::Ok, "authenticate/start: {:?}", start.body);
+        let assertion = self.get_assertion(&start.body).await;
+        self.post("/passkeys/authenticate/finish", &assertion).await
+    }
+
+    pub async fn sign_out(&mut self) -> Answer {
+        self.post("/passkeys/sign-out", &json!({})).await
+    }
+
+    pub fn credential_ids(&self) -> Vec<String> {
+        self.authenticator
+            .authenticator()
+            .store()
+            .0
+            .iter()
+            .map(|p| URL_SAFE_NO_PAD.encode(&*p.credential_id))
+            .collect()
+    }
+}
+
+/// A user-verifying authenticator: every check passes with presence and verification.
+pub struct AlwaysVerified;
+
+#[async_trait::async_trait]
+impl UserValidationMethod for AlwaysVerified {
+    type PasskeyItem = Passkey;
+
+    async fn check_user<'a>(
+        &self,
+        _hint: UiHint<'a, Passkey>,
+        presence: bool,
+        verification: bool,
+    ) -> Result<UserCheck, Ctap2Error> {
+        Ok(UserCheck {
+            presence,
+            verification,
+        })
+    }
+
+    fn is_presence_enabled(&self) -> bool {
+        true
+    }
+
+    fn is_verification_enabled(&self) -> Option<bool> {
+        Some(true)
+    }
+}
+
+/// Discoverable credentials in memory: found by the allow list, or by rp id when the
+/// list is empty (usernameless sign-in).
+#[derive(Default)]
+pub struct TestStore(pub Vec<Passkey>);
+
+#[async_trait::async_trait]
+impl CredentialStore for TestStore {
+    type PasskeyItem = Passkey;
+
+    async fn find_credentials(
+        &self,
+        ids: Option<&[PublicKeyCredentialDescriptor]>,
+        rp_id: &str,
+        _user_handle: Option<&[u8]>,
+    ) -> Result<Vec<Passkey>, StatusCode> {
+        let found: Vec<Passkey> = match ids {
+            Some(ids) if !ids.is_empty() => self
+                .0
+                .iter()
+                .filter(|p| ids.iter().any(|d| d.id == p.credential_id))
+                .cloned()
+                .collect(),
+            _ => self.0.iter().filter(|p| p.rp_id == rp_id).cloned().collect(),
+        };
+        if found.is_empty() {
+            Err(Ctap2Error::NoCredentials.into())
+        } else {
+            Ok(found)
+        }
+    }
+
+    async fn save_credential(
+        &mut self,
+        cred: Passkey,
+        _user: PublicKeyCredentialUserEntity,
+        _rp: PublicKeyCredentialRpEntity,
+        _options: Options,
+    ) -> Result<(), StatusCode> {
+        self.0.push(cred);
+        Ok(())
+    }
+
+    async fn update_credential(&mut self, cred: &Passkey) -> Result<(), StatusCode> {
+        if let Some(stored) = self
+            .0
+            .iter_mut()
+            .find(|p| p.credential_id == cred.credential_id)
+        {
+            *stored = cred.clone();
+        }
+        Ok(())
+    }
+
+    async fn get_info(&self) -> StoreInfo {
+        StoreInfo {
+            discoverability: DiscoverabilitySupport::Full,
+        }
+    }
+}
