@@ -80,8 +80,13 @@ impl Pending {
 #[rocket::async_trait]
 pub(crate) trait CeremonyStore: Send + Sync + 'static {
     /// Keeps a ceremony until `expires_at`; fails when the store is full.
-    async fn put(&self, id: [u8; 16], pending: Pending, expires_at: i64, now: i64)
-        -> Result<(), Error>;
+    async fn put(
+        &self,
+        id: [u8; 16],
+        pending: Pending,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), Error>;
     /// Removes and returns the ceremony, atomically: only one caller ever gets it.
     async fn take(&self, id: &[u8; 16], now: i64) -> Option<Pending>;
     /// Drops expired ceremonies.
@@ -119,7 +124,10 @@ impl CeremonyStore for MemoryCeremonies {
             map.retain(|_, (_, expires)| *expires > now);
         }
         if map.len() >= self.cap {
-            log::warn!("passkeys: {} ceremonies pending, refusing new ones", map.len());
+            log::warn!(
+                "passkeys: {} ceremonies pending, refusing new ones",
+                map.len()
+            );
             return Err(Error::new(
                 ErrorCode::Unavailable,
                 "Too many sign-ins are in progress. Please try again in a minute.",
@@ -236,7 +244,7 @@ impl Ceremonies {
                     .credentials(session.user.handle)
                     .await?
                     .into_iter()
-                    .map(|c| c.credential_id.into())
+                    .map(|c| c.credential_id)
                     .collect::<Vec<_>>();
                 let registrant = Registrant::Existing {
                     handle: session.user.handle,
@@ -324,7 +332,11 @@ impl Ceremonies {
         )
         .map_err(|why| registration_failed(&why))?;
 
-        if let Registrant::Existing { handle, session: started_by } = &registrant {
+        if let Registrant::Existing {
+            handle,
+            session: started_by,
+        } = &registrant
+        {
             // Adding a passkey: the same live session must finish what it started.
             match session {
                 Some((current, hash)) if current.user.handle == *handle && hash == *started_by => {}
@@ -336,23 +348,36 @@ impl Ceremonies {
             Registrant::SignUp(user) => (user.handle, Some(user.clone())),
             Registrant::Existing { handle, .. } => (*handle, None),
         };
-        let passkey = match self.webauthn.finish_passkey_registration(&credential, &state) {
+        let passkey = match self
+            .webauthn
+            .finish_passkey_registration(&credential, &state)
+        {
             Ok(passkey) => passkey,
             Err(e) => {
                 // webauthn-rs refuses an excluded (already registered) credential with this.
                 let excluded = matches!(e, WebauthnError::CredentialAlteredAlgFromRequest)
                     && new_user.is_none()
-                    && self.store.credential(handle, &credential.raw_id).await?.is_some();
+                    && self
+                        .store
+                        .credential(handle, &credential.raw_id)
+                        .await?
+                        .is_some();
                 if excluded {
-                    return Err(Error::from(crate::error::StoreError::Duplicate("credential")));
+                    return Err(Error::from(crate::error::StoreError::Duplicate(
+                        "credential",
+                    )));
                 }
                 log::info!("passkeys: registration refused: {e:?}");
-                return Err(registration_failed("the authenticator's response did not verify"));
+                return Err(registration_failed(
+                    "the authenticator's response did not verify",
+                ));
             }
         };
         let credential_id = passkey.cred_id().to_vec();
         if credential_id.len() > MAX_CREDENTIAL_ID {
-            return Err(registration_failed("the credential id is longer than 1023 bytes"));
+            return Err(registration_failed(
+                "the credential id is longer than 1023 bytes",
+            ));
         }
         let aaguid = aaguid_of(&credential.response.attestation_object);
         let inner = Credential::from(passkey.clone());
@@ -454,10 +479,13 @@ impl Ceremonies {
     ) -> Result<(RequestChallengeResponse, [u8; 16]), Error> {
         let next = self.next_or_default(body.next.as_deref())?;
         let Some(username) = clean_name("username", body.username.as_deref())? else {
-            let (options, state) = self.webauthn.start_discoverable_authentication().map_err(|e| {
-                log::error!("passkeys: cannot start a sign-in: {e:?}");
-                Error::internal()
-            })?;
+            let (options, state) =
+                self.webauthn
+                    .start_discoverable_authentication()
+                    .map_err(|e| {
+                        log::error!("passkeys: cannot start a sign-in: {e:?}");
+                        Error::internal()
+                    })?;
             let id = self.remember(Pending::Discoverable { state, next }).await?;
             return Ok((options, id));
         };
@@ -470,8 +498,10 @@ impl Ceremonies {
         let (options, pending) = match user {
             Some(user) if !credentials.is_empty() => {
                 let passkeys: Vec<_> = credentials.iter().map(|c| c.passkey.clone()).collect();
-                let (options, state) =
-                    self.webauthn.start_passkey_authentication(&passkeys).map_err(|e| {
+                let (options, state) = self
+                    .webauthn
+                    .start_passkey_authentication(&passkeys)
+                    .map_err(|e| {
                         log::error!("passkeys: cannot start a sign-in: {e:?}");
                         Error::internal()
                     })?;
@@ -491,10 +521,13 @@ impl Ceremonies {
     /// Options for a username without passkeys that look like a real user's: one
     /// credential id derived from the username, the same on every request.
     fn decoy_options(&self, username: &str) -> Result<RequestChallengeResponse, Error> {
-        let (mut options, _) = self.webauthn.start_discoverable_authentication().map_err(|e| {
-            log::error!("passkeys: cannot start a sign-in: {e:?}");
-            Error::internal()
-        })?;
+        let (mut options, _) = self
+            .webauthn
+            .start_discoverable_authentication()
+            .map_err(|e| {
+                log::error!("passkeys: cannot start a sign-in: {e:?}");
+                Error::internal()
+            })?;
         let mut hasher = Sha256::new();
         hasher.update(self.secret);
         hasher.update(username.to_lowercase().as_bytes());
@@ -522,11 +555,15 @@ impl Ceremonies {
         let credential: PublicKeyCredential = serde_json::from_value(body)
             .map_err(|e| Error::invalid(format!("The sign-in response is malformed: {e}")))?;
         check_structure(&credential.id, &credential.raw_id, &credential.type_)?;
-        check_client_data(&credential.response.client_data_json, &self.settings, "webauthn.get")
-            .map_err(|why| {
-                log::info!("passkeys: sign-in refused: {why}");
-                Error::authentication_failed()
-            })?;
+        check_client_data(
+            &credential.response.client_data_json,
+            &self.settings,
+            "webauthn.get",
+        )
+        .map_err(|why| {
+            log::info!("passkeys: sign-in refused: {why}");
+            Error::authentication_failed()
+        })?;
 
         let refused = |why: &dyn std::fmt::Debug| {
             log::info!("passkeys: sign-in refused: {why:?}");
@@ -632,7 +669,9 @@ fn check_structure(id: &str, raw_id: &[u8], type_: &str) -> Result<(), Error> {
     }
     match URL_SAFE_NO_PAD.decode(id.trim_end_matches('=')) {
         Ok(id) if id == raw_id => Ok(()),
-        _ => Err(Error::invalid("`id` must be the base64url form of `rawId`.")),
+        _ => Err(Error::invalid(
+            "`id` must be the base64url form of `rawId`.",
+        )),
     }
 }
 

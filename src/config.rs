@@ -265,7 +265,10 @@ impl Config {
             ));
         }
         if let Some(header) = &self.trusted_proxy_header {
-            if header.is_empty() || !header.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            if header.is_empty()
+                || !header
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-')
             {
                 return Err(ConfigError::new(
                     "trusted_proxy_header",
@@ -321,9 +324,9 @@ fn check_rp_id(rp_id: &str) -> Result<(), ConfigError> {
         return Err(bad("is an IP address; passkeys need a domain name"));
     }
     if rp_id != rp_id.to_ascii_lowercase()
-        || !rp_id
-            .split('.')
-            .all(|label| !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        || !rp_id.split('.').all(|label| {
+            !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
     {
         return Err(bad("is not a lowercase domain name"));
     }
@@ -365,7 +368,9 @@ pub(crate) fn local_path(path: &str) -> Option<&str> {
         && !path.starts_with("//")
         && !path.starts_with("/\\")
         && path.len() <= 2048
-        && !path.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace());
+        && !path
+            .chars()
+            .any(|c| c == '\\' || c.is_control() || c.is_whitespace());
     ok.then_some(path)
 }
 
@@ -455,6 +460,7 @@ impl<'de> Deserialize<'de> for Duration {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

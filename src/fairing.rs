@@ -68,6 +68,7 @@ impl PasskeysFairing {
     }
 }
 
+#[allow(clippy::result_large_err)] // Rocket's own fairing result type
 fn fail(rocket: Rocket<Build>, message: impl std::fmt::Display) -> rocket::fairing::Result {
     log::error!("passkeys: {message}");
     Err(rocket)
@@ -90,7 +91,10 @@ impl Fairing for PasskeysFairing {
                 Err(e) => return fail(rocket, format!("bad configuration: {e}")),
             },
         };
-        let port = rocket.figment().extract_inner::<u16>("port").unwrap_or(8000);
+        let port = rocket
+            .figment()
+            .extract_inner::<u16>("port")
+            .unwrap_or(8000);
         let settings = match config.settings(port) {
             Ok(settings) => settings,
             Err(e) => return fail(rocket, e),
@@ -108,7 +112,10 @@ impl Fairing for PasskeysFairing {
         let figment = rocket
             .figment()
             .clone()
-            .join(Serialized::default("databases.passkeys.url", DEFAULT_DATABASE_URL))
+            .join(Serialized::default(
+                "databases.passkeys.url",
+                DEFAULT_DATABASE_URL,
+            ))
             .join(Serialized::default("databases.passkeys.max_connections", 1));
         let accounts = self.accounts.clone();
         let clock = self.clock.clone();

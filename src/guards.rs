@@ -26,7 +26,10 @@ impl<'r> FromRequest<'r> for &'r CurrentSession {
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Error> {
         let result = request
             .local_cache_async(async {
-                let passkeys = request.rocket().state::<Passkeys>().ok_or_else(Error::internal)?;
+                let passkeys = request
+                    .rocket()
+                    .state::<Passkeys>()
+                    .ok_or_else(Error::internal)?;
                 let Some(token) = passkeys.cookies.session_token(request.cookies()) else {
                     return Ok(CurrentSession(None));
                 };

@@ -47,10 +47,6 @@ impl Factor {
             .filter(|f| bits & f.bit() != 0)
             .collect()
     }
-
-    pub(crate) fn bits(factors: &[Factor]) -> u32 {
-        factors.iter().fold(0, |bits, f| bits | f.bit())
-    }
 }
 
 /// The session and ceremony cookies, named and flagged from the settings.

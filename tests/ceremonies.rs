@@ -28,11 +28,18 @@ async fn sign_up_then_sign_in_both_ways_then_sign_out() {
     assert_eq!(me["user_verified"], true);
 
     let snapshot = app.snapshot().await;
-    assert_eq!((snapshot.users, snapshot.credentials, snapshot.sessions), (1, 1, 1));
+    assert_eq!(
+        (snapshot.users, snapshot.credentials, snapshot.sessions),
+        (1, 1, 1)
+    );
 
     assert_eq!(browser.sign_out().await.status, Status::Ok);
     assert!(browser.me().await.is_none(), "signed out");
-    assert_eq!(app.snapshot().await.sessions, 0, "the session ended server-side");
+    assert_eq!(
+        app.snapshot().await.sessions,
+        0,
+        "the session ended server-side"
+    );
 
     // Usernameless (discoverable) sign-in.
     let answer = browser.sign_in(None).await;
@@ -63,16 +70,29 @@ async fn the_session_cookie_is_flagged_and_rotated() {
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(cookie.contains("Path=/"), "{cookie}");
-    assert!(!cookie.contains("Secure"), "plain http on localhost: {cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http on localhost: {cookie}"
+    );
 
     // A sign-in while signed in replaces the session: the old token is dead.
     let old = browser.cookies.clone();
     browser.sign_in(None).await;
-    assert_ne!(old.get("passkeys_session"), browser.cookies.get("passkeys_session"));
-    assert_eq!(app.snapshot().await.sessions, 1, "the replaced session was ended");
+    assert_ne!(
+        old.get("passkeys_session"),
+        browser.cookies.get("passkeys_session")
+    );
+    assert_eq!(
+        app.snapshot().await.sessions,
+        1,
+        "the replaced session was ended"
+    );
     let mut replayed = app.browser();
     replayed.cookies = old;
-    assert!(replayed.me().await.is_none(), "the old token no longer signs in");
+    assert!(
+        replayed.me().await.is_none(),
+        "the old token no longer signs in"
+    );
 }
 
 #[rocket::async_test]
@@ -129,10 +149,18 @@ async fn a_signed_in_user_adds_a_second_passkey_and_uses_it() {
     assert_eq!(list[0]["name"], "Google Password Manager");
 
     browser.sign_out().await;
-    assert_eq!(browser.sign_in(None).await.status, Status::Ok, "second device");
+    assert_eq!(
+        browser.sign_in(None).await.status,
+        Status::Ok,
+        "second device"
+    );
     browser.sign_out().await;
     browser.authenticator = first_device;
-    assert_eq!(browser.sign_in(None).await.status, Status::Ok, "first device");
+    assert_eq!(
+        browser.sign_in(None).await.status,
+        Status::Ok,
+        "first device"
+    );
 }
 
 #[rocket::async_test]
@@ -221,7 +249,10 @@ async fn a_replayed_finish_is_refused() {
     let credential = browser.create(&start.body).await;
     let cookies = browser.cookies.clone();
     assert_eq!(
-        browser.post("/passkeys/register/finish", &credential).await.status,
+        browser
+            .post("/passkeys/register/finish", &credential)
+            .await
+            .status,
         Status::Ok
     );
     let after_first = app.snapshot().await;
@@ -237,11 +268,16 @@ async fn a_replayed_finish_is_refused() {
 
     // And a sign-in replayed.
     browser.sign_out().await;
-    let start = browser.post("/passkeys/authenticate/start", &json!({})).await;
+    let start = browser
+        .post("/passkeys/authenticate/start", &json!({}))
+        .await;
     let assertion = browser.get_assertion(&start.body).await;
     let cookies = browser.cookies.clone();
     assert_eq!(
-        browser.post("/passkeys/authenticate/finish", &assertion).await.status,
+        browser
+            .post("/passkeys/authenticate/finish", &assertion)
+            .await
+            .status,
         Status::Ok
     );
     let after_sign_in = app.snapshot().await;
@@ -265,11 +301,17 @@ async fn a_finish_without_a_start_is_refused() {
     let mut key = SoftKey::random();
     let fake = json!({ "publicKey": { "challenge": "AAAA" } });
     browser
-        .post("/passkeys/register/finish", &key.register(&fake, &Tamper::default()))
+        .post(
+            "/passkeys/register/finish",
+            &key.register(&fake, &Tamper::default()),
+        )
         .await
         .assert_error(Status::BadRequest, "ceremony_not_found");
     browser
-        .post("/passkeys/authenticate/finish", &key.assert(&fake, &Tamper::default()))
+        .post(
+            "/passkeys/authenticate/finish",
+            &key.assert(&fake, &Tamper::default()),
+        )
         .await
         .assert_error(Status::BadRequest, "ceremony_not_found");
     assert_eq!(app.snapshot().await, before);
@@ -305,8 +347,14 @@ async fn a_registration_ceremony_cannot_finish_a_sign_in() {
     let start = browser
         .post("/passkeys/register/start", &json!({ "username": "kate2" }))
         .await;
-    let registration = browser.cookies.get("passkeys_registration").cloned().expect("cookie");
-    browser.cookies.insert("passkeys_sign_in".into(), registration);
+    let registration = browser
+        .cookies
+        .get("passkeys_registration")
+        .cloned()
+        .expect("cookie");
+    browser
+        .cookies
+        .insert("passkeys_sign_in".into(), registration);
     let mut key = SoftKey::random();
     let assertion = key.assert(&start.body, &Tamper::default());
     browser
@@ -360,7 +408,10 @@ async fn concurrent_finishes_of_one_ceremony_succeed_once() {
         a.assert_error(Status::BadRequest, "ceremony_not_found");
     }
     let snapshot = app.snapshot().await;
-    assert_eq!((snapshot.users, snapshot.credentials, snapshot.sessions), (1, 1, 1));
+    assert_eq!(
+        (snapshot.users, snapshot.credentials, snapshot.sessions),
+        (1, 1, 1)
+    );
 }
 
 async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
@@ -416,23 +467,97 @@ async fn the_hand_built_authenticator_is_accepted_when_honest() {
 async fn registrations_from_a_wrong_origin_or_without_verification_are_refused() {
     let app = TestApp::new().await;
     let cases = [
-        ("wrong origin", Tamper { origin: Some("http://localhost:9999".into()), ..Tamper::default() }, "registration_failed"),
-        ("lookalike origin", Tamper { origin: Some("http://evil-localhost:8000".into()), ..Tamper::default() }, "registration_failed"),
-        ("user not verified", Tamper { flags: Some(UP | support::softkey::AT), ..Tamper::default() }, "registration_failed"),
-        ("wrong rp id", Tamper { rp_id: Some("example.com".into()), ..Tamper::default() }, "registration_failed"),
-        ("wrong type", Tamper { client_type: Some("webauthn.get".into()), ..Tamper::default() }, "registration_failed"),
-        ("foreign topOrigin", Tamper { top_origin: Some("https://attacker.example".into()), ..Tamper::default() }, "registration_failed"),
-        ("crossOrigin", Tamper { cross_origin: Some(true), ..Tamper::default() }, "registration_failed"),
-        ("another challenge", Tamper { challenge: Some("AAAAAAAAAAAAAAAAAAAAAA".into()), ..Tamper::default() }, "registration_failed"),
-        ("id is not rawId", Tamper { id: Some("AAAA".into()), ..Tamper::default() }, "invalid_request"),
-        ("type is not public-key", Tamper { credential_type: Some("password".into()), ..Tamper::default() }, "invalid_request"),
+        (
+            "wrong origin",
+            Tamper {
+                origin: Some("http://localhost:9999".into()),
+                ..Tamper::default()
+            },
+            "registration_failed",
+        ),
+        (
+            "lookalike origin",
+            Tamper {
+                origin: Some("http://evil-localhost:8000".into()),
+                ..Tamper::default()
+            },
+            "registration_failed",
+        ),
+        (
+            "user not verified",
+            Tamper {
+                flags: Some(UP | support::softkey::AT),
+                ..Tamper::default()
+            },
+            "registration_failed",
+        ),
+        (
+            "wrong rp id",
+            Tamper {
+                rp_id: Some("example.com".into()),
+                ..Tamper::default()
+            },
+            "registration_failed",
+        ),
+        (
+            "wrong type",
+            Tamper {
+                client_type: Some("webauthn.get".into()),
+                ..Tamper::default()
+            },
+            "registration_failed",
+        ),
+        (
+            "foreign topOrigin",
+            Tamper {
+                top_origin: Some("https://attacker.example".into()),
+                ..Tamper::default()
+            },
+            "registration_failed",
+        ),
+        (
+            "crossOrigin",
+            Tamper {
+                cross_origin: Some(true),
+                ..Tamper::default()
+            },
+            "registration_failed",
+        ),
+        (
+            "another challenge",
+            Tamper {
+                challenge: Some("AAAAAAAAAAAAAAAAAAAAAA".into()),
+                ..Tamper::default()
+            },
+            "registration_failed",
+        ),
+        (
+            "id is not rawId",
+            Tamper {
+                id: Some("AAAA".into()),
+                ..Tamper::default()
+            },
+            "invalid_request",
+        ),
+        (
+            "type is not public-key",
+            Tamper {
+                credential_type: Some("password".into()),
+                ..Tamper::default()
+            },
+            "invalid_request",
+        ),
     ];
     for (case, tamper, code) in cases {
         let answer = tampered_sign_up(&app, tamper).await;
         assert_eq!(answer.code(), code, "{case}: {:?}", answer.body);
         answer.assert_error(Status::BadRequest, code);
         let snapshot = app.snapshot().await;
-        assert_eq!((snapshot.users, snapshot.credentials, snapshot.sessions), (0, 0, 0), "{case}");
+        assert_eq!(
+            (snapshot.users, snapshot.credentials, snapshot.sessions),
+            (0, 0, 0),
+            "{case}"
+        );
     }
 }
 
@@ -445,13 +570,22 @@ async fn a_credential_id_of_another_account_is_refused_and_its_owner_still_signs
         .await;
     let mut victim_key = SoftKey::random();
     let credential = victim_key.register(&start.body, &Tamper::default());
-    assert_eq!(victim.post("/passkeys/register/finish", &credential).await.status, Status::Ok);
+    assert_eq!(
+        victim
+            .post("/passkeys/register/finish", &credential)
+            .await
+            .status,
+        Status::Ok
+    );
     let before = app.snapshot().await;
 
     // The attacker registers the victim's credential id under their own new account.
     let mut attacker = app.browser();
     let start = attacker
-        .post("/passkeys/register/start", &json!({ "username": "attacker" }))
+        .post(
+            "/passkeys/register/start",
+            &json!({ "username": "attacker" }),
+        )
         .await;
     let mut copy = SoftKey::new(victim_key.credential_id.clone());
     let credential = copy.register(&start.body, &Tamper::default());
@@ -459,13 +593,21 @@ async fn a_credential_id_of_another_account_is_refused_and_its_owner_still_signs
         .post("/passkeys/register/finish", &credential)
         .await
         .assert_error(Status::Conflict, "credential_exists");
-    assert_eq!(app.snapshot().await, before, "no account, passkey or session for the attacker");
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "no account, passkey or session for the attacker"
+    );
 
     // The victim still signs in with it.
     victim.sign_out().await;
-    let start = victim.post("/passkeys/authenticate/start", &json!({})).await;
+    let start = victim
+        .post("/passkeys/authenticate/start", &json!({}))
+        .await;
     let assertion = victim_key.assert(&start.body, &Tamper::default());
-    let answer = victim.post("/passkeys/authenticate/finish", &assertion).await;
+    let answer = victim
+        .post("/passkeys/authenticate/finish", &assertion)
+        .await;
     assert_eq!(answer.status, Status::Ok, "{:?}", answer.body);
     assert_eq!(victim.me().await.expect("signed in")["username"], "victim");
 }
@@ -484,7 +626,12 @@ async fn soft_account(app: &TestApp, name: &str) -> SoftKey {
     key
 }
 
-async fn tampered_sign_in(app: &TestApp, key: &mut SoftKey, username: Option<&str>, tamper: Tamper) -> Answer {
+async fn tampered_sign_in(
+    app: &TestApp,
+    key: &mut SoftKey,
+    username: Option<&str>,
+    tamper: Tamper,
+) -> Answer {
     let mut browser = app.browser();
     let body = match username {
         Some(u) => json!({ "username": u }),
@@ -493,7 +640,9 @@ async fn tampered_sign_in(app: &TestApp, key: &mut SoftKey, username: Option<&st
     let start = browser.post("/passkeys/authenticate/start", &body).await;
     assert_eq!(start.status, Status::Ok);
     let assertion = key.assert(&start.body, &tamper);
-    browser.post("/passkeys/authenticate/finish", &assertion).await
+    browser
+        .post("/passkeys/authenticate/finish", &assertion)
+        .await
 }
 
 #[rocket::async_test]
@@ -505,19 +654,100 @@ async fn bad_sign_ins_are_refused_with_one_code_and_change_nothing() {
 
     let victim_handle = victim.user_handle.clone();
     let cases: Vec<(&str, bool, Option<&str>, Tamper)> = vec![
-        ("wrong origin", false, None, Tamper { origin: Some("http://localhost:9999".into()), ..Tamper::default() }),
-        ("user not verified", false, None, Tamper { flags: Some(UP), ..Tamper::default() }),
-        ("bad signature", false, None, Tamper { bad_signature: true, ..Tamper::default() }),
-        ("wrong rp id", false, None, Tamper { rp_id: Some("example.com".into()), ..Tamper::default() }),
-        ("another challenge", false, None, Tamper { challenge: Some("AAAAAAAAAAAAAAAAAAAAAA".into()), ..Tamper::default() }),
-        ("foreign topOrigin", false, None, Tamper { top_origin: Some("https://attacker.example".into()), ..Tamper::default() }),
-        ("victim's user handle with the attacker's passkey", true, None, Tamper { user_handle: Some(Some(victim_handle.clone())), ..Tamper::default() }),
-        ("victim's user handle, username-first", true, Some("attacker"), Tamper { user_handle: Some(Some(victim_handle.clone())), ..Tamper::default() }),
-        ("attacker's passkey for the victim's username", true, Some("victim"), Tamper::default()),
-        ("no user handle, usernameless", false, None, Tamper { user_handle: Some(None), ..Tamper::default() }),
+        (
+            "wrong origin",
+            false,
+            None,
+            Tamper {
+                origin: Some("http://localhost:9999".into()),
+                ..Tamper::default()
+            },
+        ),
+        (
+            "user not verified",
+            false,
+            None,
+            Tamper {
+                flags: Some(UP),
+                ..Tamper::default()
+            },
+        ),
+        (
+            "bad signature",
+            false,
+            None,
+            Tamper {
+                bad_signature: true,
+                ..Tamper::default()
+            },
+        ),
+        (
+            "wrong rp id",
+            false,
+            None,
+            Tamper {
+                rp_id: Some("example.com".into()),
+                ..Tamper::default()
+            },
+        ),
+        (
+            "another challenge",
+            false,
+            None,
+            Tamper {
+                challenge: Some("AAAAAAAAAAAAAAAAAAAAAA".into()),
+                ..Tamper::default()
+            },
+        ),
+        (
+            "foreign topOrigin",
+            false,
+            None,
+            Tamper {
+                top_origin: Some("https://attacker.example".into()),
+                ..Tamper::default()
+            },
+        ),
+        (
+            "victim's user handle with the attacker's passkey",
+            true,
+            None,
+            Tamper {
+                user_handle: Some(Some(victim_handle.clone())),
+                ..Tamper::default()
+            },
+        ),
+        (
+            "victim's user handle, username-first",
+            true,
+            Some("attacker"),
+            Tamper {
+                user_handle: Some(Some(victim_handle.clone())),
+                ..Tamper::default()
+            },
+        ),
+        (
+            "attacker's passkey for the victim's username",
+            true,
+            Some("victim"),
+            Tamper::default(),
+        ),
+        (
+            "no user handle, usernameless",
+            false,
+            None,
+            Tamper {
+                user_handle: Some(None),
+                ..Tamper::default()
+            },
+        ),
     ];
     for (case, as_attacker, username, tamper) in cases {
-        let key = if as_attacker { &mut attacker } else { &mut victim };
+        let key = if as_attacker {
+            &mut attacker
+        } else {
+            &mut victim
+        };
         let answer = tampered_sign_in(&app, key, username, tamper).await;
         answer.assert_error(Status::Unauthorized, "authentication_failed");
         assert_eq!(app.snapshot().await, before, "{case}: nothing written");
@@ -528,7 +758,10 @@ async fn bad_sign_ins_are_refused_with_one_code_and_change_nothing() {
     stranger.user_handle = victim_handle;
     let answer = tampered_sign_in(&app, &mut stranger, None, Tamper::default()).await;
     answer.assert_error(Status::Unauthorized, "authentication_failed");
-    assert_eq!(answer.body["unknown_credential"], true, "the browser may tell the provider");
+    assert_eq!(
+        answer.body["unknown_credential"], true,
+        "the browser may tell the provider"
+    );
     assert_eq!(app.snapshot().await, before);
 
     // The honest ones still work.
@@ -542,13 +775,22 @@ async fn unknown_usernames_get_options_of_the_same_shape() {
     soft_account(&app, "olga").await;
     let mut browser = app.browser();
     let real = browser
-        .post("/passkeys/authenticate/start", &json!({ "username": "olga" }))
+        .post(
+            "/passkeys/authenticate/start",
+            &json!({ "username": "olga" }),
+        )
         .await;
     let fake = browser
-        .post("/passkeys/authenticate/start", &json!({ "username": "nobody" }))
+        .post(
+            "/passkeys/authenticate/start",
+            &json!({ "username": "nobody" }),
+        )
         .await;
     let again = browser
-        .post("/passkeys/authenticate/start", &json!({ "username": "nobody" }))
+        .post(
+            "/passkeys/authenticate/start",
+            &json!({ "username": "nobody" }),
+        )
         .await;
     assert_eq!(real.status, Status::Ok);
     assert_eq!(fake.status, Status::Ok);
@@ -564,14 +806,20 @@ async fn unknown_usernames_get_options_of_the_same_shape() {
         keys
     }
     assert_eq!(shape(&real.body), shape(&fake.body));
-    let ids = |v: &Value| v["publicKey"]["allowCredentials"].as_array().map(|a| a.len());
+    let ids = |v: &Value| {
+        v["publicKey"]["allowCredentials"]
+            .as_array()
+            .map(|a| a.len())
+    };
     assert_eq!(ids(&real.body), ids(&fake.body));
     assert_eq!(
-        fake.body["publicKey"]["allowCredentials"],
-        again.body["publicKey"]["allowCredentials"],
+        fake.body["publicKey"]["allowCredentials"], again.body["publicKey"]["allowCredentials"],
         "stable across requests"
     );
-    assert!(real.body.get("mediation").is_none(), "username-first is not autofill");
+    assert!(
+        real.body.get("mediation").is_none(),
+        "username-first is not autofill"
+    );
 }
 
 // ---- Transport ------------------------------------------------------------------------
@@ -606,7 +854,10 @@ async fn malformed_wrong_type_and_oversized_bodies_get_json_errors() {
     }
     assert_eq!(app.pending(), 0);
     let snapshot = app.snapshot().await;
-    assert_eq!((snapshot.users, snapshot.credentials, snapshot.sessions), (0, 0, 0));
+    assert_eq!(
+        (snapshot.users, snapshot.credentials, snapshot.sessions),
+        (0, 0, 0)
+    );
 }
 
 #[rocket::async_test]
@@ -619,7 +870,10 @@ async fn a_finish_with_missing_fields_consumes_the_ceremony() {
     let credential = browser.create(&start.body).await;
     let cookies = browser.cookies.clone();
     let mut broken = credential.clone();
-    broken["response"].as_object_mut().expect("response").remove("attestationObject");
+    broken["response"]
+        .as_object_mut()
+        .expect("response")
+        .remove("attestationObject");
     browser
         .post("/passkeys/register/finish", &broken)
         .await
@@ -663,7 +917,11 @@ async fn cross_site_requests_are_forbidden() {
             .await
             .assert_error(Status::Forbidden, "forbidden");
     }
-    assert_eq!(app.snapshot().await, before, "still signed in, nothing started");
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "still signed in, nothing started"
+    );
     browser.origin = support::ORIGIN.into();
     assert!(browser.me().await.is_some());
 }
@@ -680,10 +938,14 @@ async fn ceremonies_are_rate_limited_with_retry_after() {
     .await;
     let mut browser = app.browser();
     for _ in 0..3 {
-        let answer = browser.post("/passkeys/authenticate/start", &json!({})).await;
+        let answer = browser
+            .post("/passkeys/authenticate/start", &json!({}))
+            .await;
         assert_eq!(answer.status, Status::Ok);
     }
-    let limited = browser.post("/passkeys/authenticate/start", &json!({})).await;
+    let limited = browser
+        .post("/passkeys/authenticate/start", &json!({}))
+        .await;
     limited.assert_error(Status::TooManyRequests, "rate_limited");
     let wait: u64 = limited
         .retry_after
@@ -710,20 +972,27 @@ async fn pending_ceremonies_are_bounded() {
     let mut browser = app.browser();
     for _ in 0..5 {
         assert_eq!(
-            browser.post("/passkeys/authenticate/start", &json!({})).await.status,
+            browser
+                .post("/passkeys/authenticate/start", &json!({}))
+                .await
+                .status,
             Status::Ok
         );
     }
-    let full = browser.post("/passkeys/authenticate/start", &json!({})).await;
+    let full = browser
+        .post("/passkeys/authenticate/start", &json!({}))
+        .await;
     full.assert_error(Status::ServiceUnavailable, "unavailable");
     assert!(full.retry_after.is_some());
     assert_eq!(app.pending(), 5);
     // Expired ones make room.
     app.clock.advance(std::time::Duration::from_secs(301));
     assert_eq!(
-        browser.post("/passkeys/authenticate/start", &json!({})).await.status,
+        browser
+            .post("/passkeys/authenticate/start", &json!({}))
+            .await
+            .status,
         Status::Ok
     );
     assert_eq!(app.pending(), 1);
 }
-

@@ -48,7 +48,9 @@ async fn register_start(
         .ceremonies
         .register_start(session.as_ref(), body)
         .await?;
-    passkeys.cookies.set_ceremony(jar, CeremonyKind::Register, &id);
+    passkeys
+        .cookies
+        .set_ceremony(jar, CeremonyKind::Register, &id);
     Ok(Json(options))
 }
 
@@ -78,7 +80,9 @@ async fn authenticate_start(
     jar: &CookieJar<'_>,
     body: Body<AuthenticateStart>,
 ) -> Result<Json<RequestChallengeResponse>, Error> {
-    passkeys.limiter.check(Action::Authenticate, origin?.client)?;
+    passkeys
+        .limiter
+        .check(Action::Authenticate, origin?.client)?;
     let body = body?.0;
     let (options, id) = passkeys.ceremonies.authenticate_start(body).await?;
     passkeys
@@ -95,7 +99,9 @@ async fn authenticate_finish(
     jar: &CookieJar<'_>,
     body: Body<Value>,
 ) -> Result<Json<Value>, Error> {
-    passkeys.limiter.check(Action::Authenticate, origin?.client)?;
+    passkeys
+        .limiter
+        .check(Action::Authenticate, origin?.client)?;
     let session = session?;
     let body = body?.0;
     let ceremony = passkeys

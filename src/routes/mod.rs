@@ -70,7 +70,9 @@ impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
         };
         match serde_json::from_slice(&bytes) {
             Ok(value) => data::Outcome::Success(JsonBody(value)),
-            Err(e) => fail(Error::invalid(format!("The body is not valid JSON here: {e}"))),
+            Err(e) => fail(Error::invalid(format!(
+                "The body is not valid JSON here: {e}"
+            ))),
         }
     }
 }

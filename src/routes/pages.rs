@@ -35,7 +35,7 @@ impl Asset {
 #[derive(Responder)]
 enum Screen {
     Page(RawHtml<String>),
-    Redirect(Redirect),
+    Redirect(Box<Redirect>),
     #[response(status = 500)]
     Failed(String),
 }
@@ -67,7 +67,7 @@ fn signed_in(passkeys: &Passkeys, session: &CurrentSession, next: Option<&str>) 
     let to = next
         .and_then(local_path)
         .unwrap_or(&passkeys.ceremonies.settings.after_sign_in);
-    Some(Screen::Redirect(Redirect::to(to.to_string())))
+    Some(Screen::Redirect(Box::new(Redirect::to(to.to_string()))))
 }
 
 #[get("/sign-in?<next>")]

@@ -54,9 +54,7 @@ pub(crate) struct SessionRecord {
     pub user: UserRecord,
     pub factors: u32,
     pub user_verified: bool,
-    pub credential_id: Option<Vec<u8>>,
     pub created_at: i64,
-    pub expires_at: i64,
 }
 
 /// What a verified sign-in changes on its credential.
@@ -73,9 +71,6 @@ pub(crate) struct CredentialUse {
 /// The storage the crate needs. A backend implements this and runs the shared suite.
 #[rocket::async_trait]
 pub(crate) trait Store: Send + Sync + 'static {
-    /// The account with this user handle.
-    async fn user_by_handle(&self, handle: Uuid) -> Result<Option<UserRecord>, StoreError>;
-
     /// The account with this username (case-insensitive).
     async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError>;
 

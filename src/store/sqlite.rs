@@ -72,7 +72,9 @@ fn backend(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &e {
         if db.is_unique_violation() {
             let message = db.message();
-            if message.contains("passkey_users.username") || message.contains("passkey_users.user_id") {
+            if message.contains("passkey_users.username")
+                || message.contains("passkey_users.user_id")
+            {
                 return StoreError::Duplicate("username");
             }
             if message.contains("passkey_credentials") {
@@ -84,7 +86,8 @@ fn backend(e: sqlx::Error) -> StoreError {
 }
 
 fn uuid(bytes: &[u8]) -> Result<Uuid, StoreError> {
-    Uuid::from_slice(bytes).map_err(|_| StoreError::Backend("a stored user handle is not 16 bytes".into()))
+    Uuid::from_slice(bytes)
+        .map_err(|_| StoreError::Backend("a stored user handle is not 16 bytes".into()))
 }
 
 impl SqliteStore {
@@ -101,7 +104,10 @@ impl SqliteStore {
                 "BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {};\nCOMMIT;",
                 index + 1
             );
-            sqlx::raw_sql(&script).execute(&pool).await.map_err(backend)?;
+            sqlx::raw_sql(&script)
+                .execute(&pool)
+                .await
+                .map_err(backend)?;
         }
         Ok(SqliteStore { pool })
     }
@@ -175,24 +181,16 @@ where
 
 #[rocket::async_trait]
 impl Store for SqliteStore {
-    async fn user_by_handle(&self, handle: Uuid) -> Result<Option<UserRecord>, StoreError> {
-        sqlx::query(&format!("SELECT {USER_COLUMNS} FROM passkey_users WHERE handle = ?"))
-            .bind(&handle.as_bytes()[..])
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?
-            .map(|row| Self::user(&row))
-            .transpose()
-    }
-
     async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
-        sqlx::query(&format!("SELECT {USER_COLUMNS} FROM passkey_users WHERE username = ?"))
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?
-            .map(|row| Self::user(&row))
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM passkey_users WHERE username = ?"
+        ))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?
+        .map(|row| Self::user(&row))
+        .transpose()
     }
 
     async fn credentials(&self, handle: Uuid) -> Result<Vec<CredentialRecord>, StoreError> {
@@ -315,7 +313,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<SessionRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT u.handle, u.user_id, u.username, u.display_name, s.factors, \
-             s.user_verified, s.credential_id, s.created_at, s.expires_at \
+             s.user_verified, s.created_at \
              FROM passkey_sessions s JOIN passkey_users u ON u.handle = s.user_handle \
              WHERE s.token_hash = ? AND s.expires_at > ?",
         )
@@ -329,9 +327,7 @@ impl Store for SqliteStore {
             user: Self::user(&row)?,
             factors: row.try_get::<i64, _>("factors").map_err(backend)? as u32,
             user_verified: row.try_get("user_verified").map_err(backend)?,
-            credential_id: row.try_get("credential_id").map_err(backend)?,
             created_at: row.try_get("created_at").map_err(backend)?,
-            expires_at: row.try_get("expires_at").map_err(backend)?,
         }))
     }
 
@@ -345,12 +341,14 @@ impl Store for SqliteStore {
     }
 
     async fn purge_sessions(&self, now: i64) -> Result<u64, StoreError> {
-        Ok(sqlx::query("DELETE FROM passkey_sessions WHERE expires_at <= ?")
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?
-            .rows_affected())
+        Ok(
+            sqlx::query("DELETE FROM passkey_sessions WHERE expires_at <= ?")
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?
+                .rows_affected(),
+        )
     }
 
     async fn secret(&self) -> Result<[u8; 32], StoreError> {
@@ -361,10 +359,11 @@ impl Store for SqliteStore {
             .execute(&self.pool)
             .await
             .map_err(backend)?;
-        let stored: Vec<u8> = sqlx::query_scalar("SELECT value FROM passkey_meta WHERE key = 'secret'")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend)?;
+        let stored: Vec<u8> =
+            sqlx::query_scalar("SELECT value FROM passkey_meta WHERE key = 'secret'")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?;
         stored
             .try_into()
             .map_err(|_| StoreError::Backend("the stored secret is not 32 bytes".into()))

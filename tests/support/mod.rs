@@ -99,7 +99,9 @@ impl TestApp {
     /// Everything a sign-in or registration can write, to compare before and after.
     pub async fn snapshot(&self) -> Snapshot {
         let url = format!("sqlite://{}", self.db.display());
-        let pool = sqlx::SqlitePool::connect(&url).await.expect("open the test database");
+        let pool = sqlx::SqlitePool::connect(&url)
+            .await
+            .expect("open the test database");
         let count = |table: &'static str| {
             let pool = pool.clone();
             async move {
@@ -139,7 +141,10 @@ impl TestApp {
 
 pub fn figment(db: &std::path::Path) -> Figment {
     rocket::Config::figment()
-        .merge(("databases.passkeys.url", format!("sqlite://{}", db.display())))
+        .merge((
+            "databases.passkeys.url",
+            format!("sqlite://{}", db.display()),
+        ))
         .merge(("log_level", "off"))
         .merge(("secret_key", [7u8; 64].to_vec()))
 }
@@ -240,7 +245,9 @@ impl<'c> Browser<'c> {
         for raw in &set_cookies {
             let cookie = Cookie::parse_encoded(raw.clone()).expect("a valid Set-Cookie");
             let removed = cookie.value().is_empty()
-                || cookie.max_age().is_some_and(|a| a.is_zero() || a.is_negative());
+                || cookie
+                    .max_age()
+                    .is_some_and(|a| a.is_zero() || a.is_negative());
             if removed {
                 self.cookies.remove(cookie.name());
             } else {
@@ -248,10 +255,13 @@ impl<'c> Browser<'c> {
                     .insert(cookie.name().to_string(), cookie.value().to_string());
             }
         }
-        let retry_after = response.headers().get_one("Retry-After").map(str::to_string);
-        let content_type = response.content_type().map(|c| {
-            format!("{}/{}", c.top(), c.sub())
-        });
+        let retry_after = response
+            .headers()
+            .get_one("Retry-After")
+            .map(str::to_string);
+        let content_type = response
+            .content_type()
+            .map(|c| format!("{}/{}", c.top(), c.sub()));
         let text = response.into_string().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Answer {
@@ -265,10 +275,16 @@ impl<'c> Browser<'c> {
 
     /// A JSON POST from this browser's page.
     pub async fn post(&mut self, path: &str, body: &Value) -> Answer {
-        self.post_raw(path, ContentType::JSON, body.to_string()).await
+        self.post_raw(path, ContentType::JSON, body.to_string())
+            .await
     }
 
-    pub async fn post_raw(&mut self, path: &str, content_type: ContentType, body: String) -> Answer {
+    pub async fn post_raw(
+        &mut self,
+        path: &str,
+        content_type: ContentType,
+        body: String,
+    ) -> Answer {
         let mut request = self
             .client
             .post(path.to_string())
@@ -348,7 +364,12 @@ impl<'c> Browser<'c> {
             None => json!({}),
         };
         let start = self.post("/passkeys/authenticate/start", &body).await;
-        assert_eq!(start.status, Status::Ok, "authenticate/start: {:?}", start.body);
+        assert_eq!(
+            start.status,
+            Status::Ok,
+            "authenticate/start: {:?}",
+            start.body
+        );
         let assertion = self.get_assertion(&start.body).await;
         self.post("/passkeys/authenticate/finish", &assertion).await
     }
@@ -418,7 +439,12 @@ impl CredentialStore for TestStore {
                 .filter(|p| ids.iter().any(|d| d.id == p.credential_id))
                 .cloned()
                 .collect(),
-            _ => self.0.iter().filter(|p| p.rp_id == rp_id).cloned().collect(),
+            _ => self
+                .0
+                .iter()
+                .filter(|p| p.rp_id == rp_id)
+                .cloned()
+                .collect(),
         };
         if found.is_empty() {
             Err(Ctap2Error::NoCredentials.into())

@@ -75,10 +75,12 @@ impl SoftKey {
     }
 
     fn client_data(&self, kind: &str, options: &Value, tamper: &Tamper) -> Vec<u8> {
-        let challenge = tamper
-            .challenge
-            .clone()
-            .unwrap_or_else(|| options["publicKey"]["challenge"].as_str().unwrap_or("").into());
+        let challenge = tamper.challenge.clone().unwrap_or_else(|| {
+            options["publicKey"]["challenge"]
+                .as_str()
+                .unwrap_or("")
+                .into()
+        });
         let mut data = json!({
             "type": tamper.client_type.clone().unwrap_or_else(|| kind.into()),
             "challenge": challenge,

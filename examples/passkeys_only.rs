@@ -1,0 +1,67 @@
+//! A passkeys-only app: no passwords anywhere.
+//!
+//! ```sh
+//! cargo run --example passkeys_only
+//! ```
+//!
+//! Then open http://localhost:8000 (use `localhost`, not `127.0.0.1`: passkeys need a
+//! domain name). Accounts live in `passkeys.sqlite` beside where it runs.
+
+use rocket::response::content::RawHtml;
+use rocket::{get, launch, routes};
+use rocket_passkeys::{PasskeyUser, Passkeys};
+
+const STYLE: &str = r#"<link rel="stylesheet" href="/passkeys/passkeys.css">"#;
+
+#[get("/")]
+fn home(user: PasskeyUser) -> RawHtml<String> {
+    // The display name is the user's own text: escape it.
+    let name = escape(user.display_name());
+    RawHtml(format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Home</title>{STYLE}</head>
+<body><main id="passkeys">
+<h1>Welcome back</h1>
+<p>You are signed in as <strong id="signed-in-user">{name}</strong>.</p>
+<p id="passkey-error" role="alert" hidden></p>
+<button type="button" data-passkey-action="sign-out">Sign out</button>
+</main>
+<script src="/passkeys/passkeys.js" data-mount="/passkeys" defer></script>
+</body></html>"#
+    ))
+}
+
+#[get("/", rank = 2)]
+fn welcome() -> RawHtml<String> {
+    RawHtml(format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Welcome</title>{STYLE}</head>
+<body><main id="passkeys">
+<h1>Passkeys demo</h1>
+<p>No passwords here: your device unlocks your account.</p>
+<p><a href="/passkeys/sign-in">Sign in</a> or <a href="/passkeys/sign-up">create an account</a>.</p>
+</main></body></html>"#
+    ))
+}
+
+fn escape(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '<' => "&lt;".into(),
+            '>' => "&gt;".into(),
+            '&' => "&amp;".into(),
+            '"' => "&quot;".into(),
+            '\'' => "&#39;".into(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+#[launch]
+fn rocket() -> _ {
+    rocket::build()
+        .attach(Passkeys::fairing())
+        .mount("/", routes![home, welcome])
+}
