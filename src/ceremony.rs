@@ -410,6 +410,10 @@ impl Ceremonies {
         let Some(mut user) = new_user else {
             self.store.add_credential(None, &record, None).await?;
             log::info!("passkeys: a passkey was added to an account");
+            // Counting is secondary: the passkey is stored either way.
+            if let Err(e) = crate::enrollment::passkey_added(&*self.store, handle, now).await {
+                log::warn!("passkeys: could not count an enrollment: {e}");
+            }
             return Ok(SignedIn {
                 token: None,
                 redirect: next,

@@ -36,6 +36,13 @@ pub struct Config {
     pub user_verification: String,
     /// Discoverable credentials: `required` or `preferred`. Default: `required`.
     pub resident_key: String,
+    /// After a sign-in by another method (a password), invite users without a passkey to
+    /// create one. Default: `false`.
+    pub progressive_enrollment: bool,
+    /// How long "Not now" on the invitation lasts before it is shown again. Default: `14d`.
+    pub remind_after: Duration,
+    /// Offer "Don't ask again" on the invitation. Default: `true`.
+    pub allow_never_prompt: bool,
     /// How long a started ceremony may take before it expires. Default: `5m`.
     pub ceremony_timeout: Duration,
     /// How many ceremonies may be pending at once, across all clients. Default: `10000`.
@@ -90,6 +97,9 @@ impl Default for Config {
             sign_up: true,
             user_verification: "required".into(),
             resident_key: "required".into(),
+            progressive_enrollment: false,
+            remind_after: Duration::from_secs(14 * 86_400),
+            allow_never_prompt: true,
             ceremony_timeout: Duration::from_secs(300),
             max_pending_ceremonies: 10_000,
             session_ttl: Duration::from_secs(24 * 3600),
@@ -142,6 +152,9 @@ pub(crate) struct Settings {
     pub mount: String,
     pub sign_up: bool,
     pub resident_key_required: bool,
+    pub progressive_enrollment: bool,
+    pub remind_after: i64,
+    pub allow_never_prompt: bool,
     pub ceremony_timeout: i64,
     pub max_pending_ceremonies: usize,
     pub session_ttl: i64,
@@ -246,6 +259,7 @@ impl Config {
         };
         let ceremony_timeout = positive("ceremony_timeout", self.ceremony_timeout)?;
         let session_ttl = positive("session_ttl", self.session_ttl)?;
+        let remind_after = positive("remind_after", self.remind_after)?;
         if self.max_pending_ceremonies == 0 {
             return Err(ConfigError::new(
                 "max_pending_ceremonies",
@@ -296,6 +310,9 @@ impl Config {
             mount,
             sign_up: self.sign_up,
             resident_key_required,
+            progressive_enrollment: self.progressive_enrollment,
+            remind_after,
+            allow_never_prompt: self.allow_never_prompt,
             ceremony_timeout,
             max_pending_ceremonies: self.max_pending_ceremonies,
             session_ttl,

@@ -97,6 +97,59 @@ impl PasskeyUser {
     pub fn user_verified(&self) -> bool {
         self.user_verified
     }
+
+    /// Whether the session holds two factors: a passkey with user verification (the
+    /// device checked a biometric or PIN, and the passkey is something the user has), or
+    /// two different factors the app reported (a password and a one-time code).
+    pub fn is_multi_factor(&self) -> bool {
+        let passkey_verified = self.factors.contains(&Factor::Passkey) && self.user_verified;
+        passkey_verified || self.factors.len() >= 2
+    }
+}
+
+/// A signed-in user whose session holds two factors (see
+/// [`PasskeyUser::is_multi_factor`]). Forwards with 401 when nobody is signed in and
+/// with 403 when the session holds one factor, so the app can catch 403 and ask for a
+/// second one.
+///
+/// ```rust,no_run
+/// # use rocket::get;
+/// use rocket_passkeys::MultiFactor;
+///
+/// #[get("/admin")]
+/// fn admin(user: MultiFactor) -> String {
+///     format!("Admin area for {}", user.username())
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct MultiFactor(PasskeyUser);
+
+impl std::ops::Deref for MultiFactor {
+    type Target = PasskeyUser;
+
+    fn deref(&self) -> &PasskeyUser {
+        &self.0
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for MultiFactor {
+    type Error = Error;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Error> {
+        match PasskeyUser::from_request(request).await {
+            Outcome::Success(user) if user.is_multi_factor() => Outcome::Success(MultiFactor(user)),
+            Outcome::Success(_) => Outcome::Forward(Status::Forbidden),
+            Outcome::Error(e) => Outcome::Error(e),
+            Outcome::Forward(status) => Outcome::Forward(status),
+        }
+    }
+}
+
+impl rocket::Sentinel for MultiFactor {
+    fn abort(rocket: &rocket::Rocket<rocket::Ignite>) -> bool {
+        missing_fairing(rocket)
+    }
 }
 
 #[rocket::async_trait]

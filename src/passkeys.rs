@@ -2,14 +2,43 @@
 
 use std::sync::Arc;
 
-use rocket::http::Status;
+use rocket::http::{CookieJar, RawStr, Status};
 use rocket::request::{FromRequest, Outcome, Request};
+use rocket::response::Redirect;
+use webauthn_rs::prelude::Uuid;
 
 use crate::ceremony::Ceremonies;
+use crate::config::local_path;
+use crate::enrollment;
 use crate::error::Error;
 use crate::limit::Limiter;
 use crate::screens::Screens;
-use crate::session::Cookies;
+use crate::session::{new_token, token_hash, Cookies, Factor};
+use crate::store::{EnrollmentEvent, NewSession, UserRecord};
+
+/// A user of the app, as the app knows them, handed over after the app signed them in.
+#[derive(Debug, Clone, Copy)]
+pub struct AppUser<'a> {
+    /// The app's id for the user. Stable: passkeys are tied to it.
+    pub id: &'a str,
+    /// The name the user signs in with (shown by passkey providers).
+    pub username: &'a str,
+    /// The name to greet the user with.
+    pub display_name: &'a str,
+}
+
+/// How progressive enrollment is doing, for operators.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EnrollmentStats {
+    /// How often the invitation was shown.
+    pub prompted: u64,
+    /// Passkeys created by users who had been shown the invitation.
+    pub created: u64,
+    /// "Not now" answers.
+    pub skipped: u64,
+    /// "Don't ask again" answers.
+    pub never: u64,
+}
 
 /// Passkey authentication for a Rocket app: attach [`Passkeys::fairing()`].
 ///
@@ -42,6 +71,131 @@ impl Passkeys {
     /// The relying-party id passkeys are bound to.
     pub fn rp_id(&self) -> &str {
         &self.ceremonies.settings.rp_id
+    }
+
+    /// Call after the app signed a user in by another method (a password, a one-time
+    /// code, a magic link, another identity provider). Opens the crate's session for the
+    /// user with these factors (a new token; any previous session ends) and answers where
+    /// to go: the passkey invitation when it is due, else `next`.
+    ///
+    /// `next` must be a local path (`/...`); anything else is refused with
+    /// `invalid_request`, so an open redirect cannot pass through here.
+    ///
+    /// ```rust,no_run
+    /// # use rocket::{post, http::CookieJar, response::Redirect};
+    /// # use rocket_passkeys::{AppUser, Error, ErrorCode, Factor, Passkeys};
+    /// # fn check_password() -> Option<(String, String)> { None }
+    /// #[post("/login")]
+    /// async fn login(passkeys: &Passkeys, cookies: &CookieJar<'_>) -> Result<Redirect, Error> {
+    ///     let (id, name) = check_password()
+    ///         .ok_or_else(|| Error::new(ErrorCode::Unauthorized, "Wrong username or password."))?;
+    ///     let user = AppUser { id: &id, username: &name, display_name: &name };
+    ///     passkeys.signed_in(cookies, user, &[Factor::Password], "/home").await
+    /// }
+    /// ```
+    pub async fn signed_in(
+        &self,
+        cookies: &CookieJar<'_>,
+        user: AppUser<'_>,
+        factors: &[Factor],
+        next: &str,
+    ) -> Result<Redirect, Error> {
+        let next = local_path(next)
+            .ok_or_else(|| Error::invalid("`next` must be a local path starting with `/`."))?;
+        if factors.is_empty() || factors.contains(&Factor::Passkey) {
+            return Err(Error::invalid(
+                "Report the factors the app checked; passkey sign-ins open their own sessions.",
+            ));
+        }
+        if user.id.is_empty() || user.username.trim().is_empty() {
+            return Err(Error::invalid("The user needs an id and a username."));
+        }
+        let ceremonies = &self.ceremonies;
+        let now = ceremonies.now();
+        let proposed = UserRecord {
+            handle: Uuid::new_v4(),
+            user_id: user.id.to_string(),
+            username: user.username.trim().to_string(),
+            display_name: user.display_name.trim().to_string(),
+        };
+        let stored = ceremonies.store.upsert_user(&proposed, now).await?;
+        let token = new_token();
+        let session = NewSession {
+            token_hash: token_hash(&token),
+            user_handle: stored.handle,
+            factors: Factor::bits(factors),
+            user_verified: false,
+            credential_id: None,
+            created_at: now,
+            expires_at: now + ceremonies.settings.session_ttl,
+        };
+        let previous = self.cookies.session_token(cookies).map(|t| token_hash(&t));
+        ceremonies
+            .store
+            .open_session(&session, previous.as_ref())
+            .await?;
+        self.cookies.set_session(cookies, &token);
+
+        let due = enrollment::is_due(&ceremonies.settings, &*ceremonies.store, stored.handle, now)
+            .await?;
+        Ok(if due {
+            let to = format!(
+                "{}/enroll?next={}",
+                ceremonies.settings.mount,
+                RawStr::new(next).percent_encode()
+            );
+            Redirect::to(to)
+        } else {
+            Redirect::to(next.to_string())
+        })
+    }
+
+    /// Adds a factor the app checked after sign-in (a one-time code as a second step)
+    /// to the current session. Answers `unauthorized` when nobody is signed in.
+    pub async fn add_factor(&self, cookies: &CookieJar<'_>, factor: Factor) -> Result<(), Error> {
+        let token = self
+            .cookies
+            .session_token(cookies)
+            .ok_or_else(Error::unauthorized)?;
+        let added = self
+            .ceremonies
+            .store
+            .add_factors(&token_hash(&token), factor.bit())
+            .await?;
+        if added {
+            Ok(())
+        } else {
+            Err(Error::unauthorized())
+        }
+    }
+
+    /// Ends the current session, server-side, and removes its cookie.
+    pub async fn sign_out(&self, cookies: &CookieJar<'_>) -> Result<(), Error> {
+        if let Some(token) = self.cookies.session_token(cookies) {
+            self.ceremonies
+                .store
+                .delete_session(&token_hash(&token))
+                .await?;
+        }
+        self.cookies.clear_session(cookies);
+        Ok(())
+    }
+
+    /// The enrollment counters: prompts shown, passkeys created, skips, nevers. Kept in
+    /// the store, so they cover every instance.
+    pub async fn enrollment_stats(&self) -> Result<EnrollmentStats, Error> {
+        let mut stats = EnrollmentStats::default();
+        for (name, value) in self.ceremonies.store.counters().await? {
+            let value = value.max(0) as u64;
+            match name.as_str() {
+                n if n == EnrollmentEvent::Prompted.counter() => stats.prompted = value,
+                n if n == EnrollmentEvent::Enrolled.counter() => stats.created = value,
+                n if n == EnrollmentEvent::Skipped.counter() => stats.skipped = value,
+                n if n == EnrollmentEvent::Never.counter() => stats.never = value,
+                _ => {}
+            }
+        }
+        Ok(stats)
     }
 }
 

@@ -14,6 +14,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("layout", include_str!("../templates/layout.hbs")),
     ("sign-in", include_str!("../templates/sign-in.hbs")),
     ("sign-up", include_str!("../templates/sign-up.hbs")),
+    ("enroll", include_str!("../templates/enroll.hbs")),
 ];
 
 const SCRIPT: &str = include_str!("../templates/passkeys.js");

@@ -41,6 +41,10 @@ impl Factor {
         }
     }
 
+    pub(crate) fn bits(factors: &[Factor]) -> u32 {
+        factors.iter().fold(0, |bits, f| bits | f.bit())
+    }
+
     pub(crate) fn from_bits(bits: u32) -> Vec<Factor> {
         Factor::ALL
             .into_iter()
@@ -100,7 +104,8 @@ impl Cookies {
             .http_only(true)
             .secure(self.secure)
             .same_site(SameSite::Lax)
-            .max_age(rocket::time::Duration::seconds(self.session_ttl));
+            .max_age(rocket::time::Duration::seconds(self.session_ttl))
+            .expires(expiry(self.session_ttl));
         jar.add_private(cookie);
     }
 
@@ -114,7 +119,8 @@ impl Cookies {
             .http_only(true)
             .secure(self.secure)
             .same_site(SameSite::Strict)
-            .max_age(rocket::time::Duration::seconds(self.ceremony_ttl));
+            .max_age(rocket::time::Duration::seconds(self.ceremony_ttl))
+            .expires(expiry(self.ceremony_ttl));
         jar.add_private(cookie);
     }
 
@@ -127,6 +133,11 @@ impl Cookies {
         }
         id
     }
+}
+
+/// The browser's copy expires with the server's (private cookies otherwise get a week).
+fn expiry(seconds: i64) -> rocket::time::OffsetDateTime {
+    rocket::time::OffsetDateTime::now_utc() + rocket::time::Duration::seconds(seconds)
 }
 
 fn decode<const N: usize>(value: &str) -> Option<[u8; N]> {

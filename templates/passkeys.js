@@ -17,6 +17,8 @@
  *       a value, usernameless otherwise.
  *   [data-passkey-action="sign-out"]
  *       Ends the session.
+ *   [data-passkey-action="skip"], [data-passkey-action="never"]
+ *       On the enrollment prompt: "Not now" and "Don't ask again".
  *   input[autocomplete~="webauthn"]  (e.g. autocomplete="username webauthn")
  *       Offers passkeys in the browser's autofill (conditional mediation).
  *   #passkey-error  (role="alert", hidden)
@@ -272,6 +274,13 @@
     return done;
   }
 
+  // The enrollment prompt's "Not now" and "Don't ask again".
+  async function enrollChoice(choice, opts = {}) {
+    const done = await api('/enroll/' + choice, opts.next ? { next: opts.next } : {});
+    go(done.redirect || '/', opts);
+    return done;
+  }
+
   // ---- autofill (conditional mediation) ----
 
   async function startAutofill() {
@@ -376,6 +385,8 @@
         await authenticate({ username: field(form, 'username'), next });
       } else if (action === 'sign-out') {
         await signOut();
+      } else if (action === 'skip' || action === 'never') {
+        await enrollChoice(action, { next });
       } else {
         console.warn('rocket_passkeys: unknown data-passkey-action', action);
       }

@@ -19,13 +19,18 @@ fn figment(dir: &tempfile::TempDir) -> Figment {
 }
 
 /// The launch fails in the named fairing (reading the error marks it handled).
-async fn assert_fails(rocket: rocket::Rocket<rocket::Build>, fairing: &str) {
-    let error = Client::untracked(rocket).await.err().expect("no launch");
+async fn assert_fails(rocket: rocket::Rocket<rocket::Build>, fairing: &str, case: &str) {
+    let Err(error) = Client::untracked(rocket).await else {
+        panic!("{case}: it launched");
+    };
     match error.kind() {
         ErrorKind::FailedFairings(failed) => {
-            assert!(failed.iter().any(|f| f.name == fairing), "{failed:?}")
+            assert!(
+                failed.iter().any(|f| f.name == fairing),
+                "{case}: {failed:?}"
+            )
         }
-        other => panic!("unexpected launch error: {other}"),
+        other => panic!("{case}: unexpected launch error: {other}"),
     }
 }
 
@@ -144,7 +149,7 @@ async fn a_bad_configuration_stops_the_launch() {
     for (key, bad) in bad_configs() {
         let dir = tempfile::tempdir().expect("temp dir");
         let rocket = rocket::custom(figment(&dir).merge(bad)).attach(Passkeys::fairing());
-        assert_fails(rocket, "Passkeys").await;
+        assert_fails(rocket, "Passkeys", key).await;
     }
 }
 
@@ -179,7 +184,9 @@ fn guarded(user: PasskeyUser) -> String {
 async fn a_guard_without_the_fairing_stops_the_launch() {
     let dir = tempfile::tempdir().expect("temp dir");
     let rocket = rocket::custom(figment(&dir)).mount("/", routes![guarded]);
-    let error = Client::untracked(rocket).await.err().expect("no launch");
+    let Err(error) = Client::untracked(rocket).await else {
+        panic!("it launched without the fairing");
+    };
     assert!(
         matches!(error.kind(), ErrorKind::SentinelAborts(_)),
         "{error}"
@@ -219,5 +226,5 @@ async fn overridden_templates_are_used_and_bad_ones_stop_the_launch() {
     std::fs::write(templates.path().join("sign-up.hbs"), "{{#if}").expect("write");
     let dir = tempfile::tempdir().expect("temp dir");
     let rocket = rocket::custom(figment(&dir)).attach(Passkeys::custom(config));
-    assert_fails(rocket, "Passkeys").await;
+    assert_fails(rocket, "Passkeys", "a template that does not parse").await;
 }

@@ -1,6 +1,7 @@
 //! HTTP only: guards for bodies and origins, the routes, and JSON catchers.
 
 pub(crate) mod ceremonies;
+pub(crate) mod enroll;
 pub(crate) mod pages;
 
 use std::net::IpAddr;
@@ -18,6 +19,7 @@ use crate::passkeys::Passkeys;
 pub(crate) fn routes() -> Vec<Route> {
     let mut routes = ceremonies::routes();
     routes.extend(pages::routes());
+    routes.extend(enroll::routes());
     routes
 }
 

@@ -68,6 +68,35 @@ pub(crate) struct CredentialUse {
     pub used_at: i64,
 }
 
+/// Where a user stands with the invitation to create a passkey.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct EnrollmentRecord {
+    pub prompted_at: Option<i64>,
+    pub skipped_at: Option<i64>,
+    pub never: bool,
+    pub enrolled_at: Option<i64>,
+}
+
+/// Something that happened to the invitation; each also counts for operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EnrollmentEvent {
+    Prompted,
+    Skipped,
+    Never,
+    Enrolled,
+}
+
+impl EnrollmentEvent {
+    pub fn counter(self) -> &'static str {
+        match self {
+            EnrollmentEvent::Prompted => "enrollment.prompted",
+            EnrollmentEvent::Skipped => "enrollment.skipped",
+            EnrollmentEvent::Never => "enrollment.never",
+            EnrollmentEvent::Enrolled => "enrollment.created",
+        }
+    }
+}
+
 /// The storage the crate needs. A backend implements this and runs the shared suite.
 #[rocket::async_trait]
 pub(crate) trait Store: Send + Sync + 'static {
@@ -111,6 +140,34 @@ pub(crate) trait Store: Send + Sync + 'static {
 
     /// Ends a session server-side.
     async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<(), StoreError>;
+
+    /// The account for an app user, created with `user.handle` if new; username and
+    /// display name are refreshed from the app's.
+    async fn upsert_user(&self, user: &UserRecord, now: i64) -> Result<UserRecord, StoreError>;
+
+    /// Opens a session and ends the one it replaces, in one transaction.
+    async fn open_session(
+        &self,
+        session: &NewSession,
+        replaces: Option<&[u8; 32]>,
+    ) -> Result<(), StoreError>;
+
+    /// Adds factors to a live session; false when there is no such session.
+    async fn add_factors(&self, token_hash: &[u8; 32], bits: u32) -> Result<bool, StoreError>;
+
+    /// The user's invitation state (empty when never prompted).
+    async fn enrollment(&self, handle: Uuid) -> Result<EnrollmentRecord, StoreError>;
+
+    /// Records an invitation event and counts it, in one transaction.
+    async fn record_enrollment(
+        &self,
+        handle: Uuid,
+        event: EnrollmentEvent,
+        now: i64,
+    ) -> Result<(), StoreError>;
+
+    /// The operator counters, by name.
+    async fn counters(&self) -> Result<Vec<(String, i64)>, StoreError>;
 
     /// Removes expired sessions; returns how many.
     async fn purge_sessions(&self, now: i64) -> Result<u64, StoreError>;

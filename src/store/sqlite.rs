@@ -13,15 +13,28 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::Row;
 use webauthn_rs::prelude::{Passkey, Uuid};
 
-use super::{CredentialRecord, CredentialUse, NewSession, SessionRecord, Store, UserRecord};
+use super::{
+    CredentialRecord, CredentialUse, EnrollmentEvent, EnrollmentRecord, NewSession, SessionRecord,
+    Store, UserRecord,
+};
 use crate::error::StoreError;
 
 /// The schema, in order. Each runs once; the version is kept in `PRAGMA user_version`.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../migrations/sqlite/0002_enrollment.sql"),
+];
 
 /// The pool type behind the `passkeys` database: sqlx SQLite, set up for durable,
 /// low-latency writes.
 pub struct SqlitePool(pub(crate) sqlx::SqlitePool);
+
+impl SqlitePool {
+    /// The sqlx pool, for an app that keeps its own tables in the same database.
+    pub fn pool(&self) -> &sqlx::SqlitePool {
+        &self.0
+    }
+}
 
 /// The crate's database, configured under `[default.databases.passkeys]`.
 #[derive(Database)]
@@ -338,6 +351,117 @@ impl Store for SqliteStore {
             .await
             .map_err(backend)?;
         Ok(())
+    }
+
+    async fn upsert_user(&self, user: &UserRecord, now: i64) -> Result<UserRecord, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO passkey_users (handle, user_id, username, display_name, created_at) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET \
+             username = excluded.username, display_name = excluded.display_name \
+             RETURNING handle, user_id, username, display_name",
+        )
+        .bind(&user.handle.as_bytes()[..])
+        .bind(&user.user_id)
+        .bind(&user.username)
+        .bind(&user.display_name)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?;
+        Self::user(&row)
+    }
+
+    async fn open_session(
+        &self,
+        session: &NewSession,
+        replaces: Option<&[u8; 32]>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        if let Some(old) = replaces {
+            sqlx::query("DELETE FROM passkey_sessions WHERE token_hash = ?")
+                .bind(&old[..])
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        insert_session(&mut *tx, session).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn add_factors(&self, token_hash: &[u8; 32], bits: u32) -> Result<bool, StoreError> {
+        let updated =
+            sqlx::query("UPDATE passkey_sessions SET factors = factors | ? WHERE token_hash = ?")
+                .bind(bits as i64)
+                .bind(&token_hash[..])
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?
+                .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn enrollment(&self, handle: Uuid) -> Result<EnrollmentRecord, StoreError> {
+        let row = sqlx::query(
+            "SELECT prompted_at, skipped_at, never, enrolled_at FROM passkey_enrollment \
+             WHERE user_handle = ?",
+        )
+        .bind(&handle.as_bytes()[..])
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        let Some(row) = row else {
+            return Ok(EnrollmentRecord::default());
+        };
+        Ok(EnrollmentRecord {
+            prompted_at: row.try_get("prompted_at").map_err(backend)?,
+            skipped_at: row.try_get("skipped_at").map_err(backend)?,
+            never: row.try_get("never").map_err(backend)?,
+            enrolled_at: row.try_get("enrolled_at").map_err(backend)?,
+        })
+    }
+
+    async fn record_enrollment(
+        &self,
+        handle: Uuid,
+        event: EnrollmentEvent,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let column = match event {
+            EnrollmentEvent::Prompted => "prompted_at = excluded.prompted_at",
+            EnrollmentEvent::Skipped => "skipped_at = excluded.skipped_at",
+            EnrollmentEvent::Never => "never = 1",
+            EnrollmentEvent::Enrolled => "enrolled_at = excluded.enrolled_at",
+        };
+        let at = |e: EnrollmentEvent| (e == event).then_some(now);
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        sqlx::query(&format!(
+            "INSERT INTO passkey_enrollment (user_handle, prompted_at, skipped_at, never, \
+             enrolled_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_handle) DO UPDATE SET {column}"
+        ))
+        .bind(&handle.as_bytes()[..])
+        .bind(at(EnrollmentEvent::Prompted))
+        .bind(at(EnrollmentEvent::Skipped))
+        .bind(event == EnrollmentEvent::Never)
+        .bind(at(EnrollmentEvent::Enrolled))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        sqlx::query(
+            "INSERT INTO passkey_counters (name, value) VALUES (?, 1) \
+             ON CONFLICT (name) DO UPDATE SET value = value + 1",
+        )
+        .bind(event.counter())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn counters(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        sqlx::query_as("SELECT name, value FROM passkey_counters ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)
     }
 
     async fn purge_sessions(&self, now: i64) -> Result<u64, StoreError> {

@@ -25,11 +25,13 @@ use passkey_types::webauthn::{
 };
 use passkey_types::Passkey;
 use rocket::figment::Figment;
+use rocket::http::CookieJar;
 use rocket::http::{ContentType, Cookie, Header, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
+use rocket::response::Redirect;
 use rocket::serde::json::Json;
-use rocket::{get, routes};
-use rocket_passkeys::{Config, ManualClock, PasskeyUser, Passkeys};
+use rocket::{get, post, routes};
+use rocket_passkeys::{AppUser, Config, Factor, ManualClock, MultiFactor, PasskeyUser, Passkeys};
 use serde_json::{json, Value};
 use url::Url;
 
@@ -39,6 +41,41 @@ pub const ORIGIN: &str = "http://localhost:8000";
 pub const GOOGLE_AAGUID: [u8; 16] = [
     0xea, 0x9b, 0x8d, 0x66, 0x4d, 0x01, 0x1d, 0x21, 0x3c, 0xe4, 0xb6, 0xb4, 0x8c, 0xb5, 0x75, 0xd4,
 ];
+
+/// The app's own password sign-in, as an app would write it (the password check is
+/// out of scope here: any `id` is accepted).
+#[post("/login?<id>&<name>&<next>&<otp>")]
+async fn login(
+    passkeys: &Passkeys,
+    cookies: &CookieJar<'_>,
+    id: &str,
+    name: &str,
+    next: &str,
+    otp: bool,
+) -> Result<Redirect, rocket_passkeys::Error> {
+    let user = AppUser {
+        id,
+        username: name,
+        display_name: name,
+    };
+    let factors: &[Factor] = if otp {
+        &[Factor::Password, Factor::OneTimeCode]
+    } else {
+        &[Factor::Password]
+    };
+    passkeys.signed_in(cookies, user, factors, next).await
+}
+
+/// A second step after the password.
+#[post("/otp")]
+async fn otp(passkeys: &Passkeys, cookies: &CookieJar<'_>) -> Result<(), rocket_passkeys::Error> {
+    passkeys.add_factor(cookies, Factor::OneTimeCode).await
+}
+
+#[get("/mfa")]
+fn mfa(user: MultiFactor) -> String {
+    user.username().to_string()
+}
 
 #[get("/me")]
 fn me(user: PasskeyUser) -> Json<Value> {
@@ -82,7 +119,7 @@ impl TestApp {
         let clock = ManualClock::new();
         let rocket = rocket::custom(figment(&db))
             .attach(Passkeys::custom(config).clock(clock.clone()))
-            .mount("/", routes![me]);
+            .mount("/", routes![me, login, otp, mfa]);
         let client = Client::untracked(rocket).await.expect("the app launches");
         TestApp {
             client,
@@ -271,6 +308,33 @@ impl<'c> Browser<'c> {
             retry_after,
             content_type,
         }
+    }
+
+    /// The app's password sign-in; answers where it redirects to.
+    pub async fn password_sign_in(&mut self, id: &str, next: &str) -> (Status, String) {
+        let path = format!(
+            "/login?id={id}&name={id}&next={}&otp=false",
+            rocket::http::RawStr::new(next).percent_encode()
+        );
+        let answer = self.post_form(&path).await;
+        (answer.0, answer.1)
+    }
+
+    /// A POST without a body; answers the status and the `Location` header.
+    pub async fn post_form(&mut self, path: &str) -> (Status, String) {
+        let request = self
+            .client
+            .post(path.to_string())
+            .header(Header::new("Origin", self.origin.clone()))
+            .cookies(self.jar());
+        let response = request.dispatch().await;
+        let location = response
+            .headers()
+            .get_one("Location")
+            .unwrap_or("")
+            .to_string();
+        let answer = self.read(response).await;
+        (answer.status, location)
     }
 
     /// A JSON POST from this browser's page.

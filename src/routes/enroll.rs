@@ -1,0 +1,147 @@
+//! The "create a passkey?" prompt and its answers.
+
+use rocket::http::RawStr;
+use rocket::response::content::RawHtml;
+use rocket::response::Redirect;
+use rocket::serde::json::Json;
+use rocket::{get, post, routes, Responder, Route};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{JsonBody, SameOrigin};
+use crate::config::local_path;
+use crate::enrollment;
+use crate::error::{Error, ErrorCode};
+use crate::guards::CurrentSession;
+use crate::passkeys::Passkeys;
+use crate::store::EnrollmentEvent;
+
+pub(crate) fn routes() -> Vec<Route> {
+    routes![prompt, skip, never]
+}
+
+#[derive(Responder)]
+enum Screen {
+    Page(RawHtml<String>),
+    Redirect(Box<Redirect>),
+    Failed(Error),
+}
+
+#[derive(Serialize)]
+struct PromptPage<'a> {
+    mount: &'a str,
+    rp_name: &'a str,
+    sign_up: bool,
+    next: &'a str,
+    next_query: String,
+    display_name: &'a str,
+    allow_never: bool,
+}
+
+#[get("/enroll?<next>")]
+async fn prompt(
+    passkeys: &Passkeys,
+    session: Result<&CurrentSession, Error>,
+    next: Option<&str>,
+) -> Screen {
+    let settings = &passkeys.ceremonies.settings;
+    let next = next.and_then(local_path).unwrap_or(&settings.after_sign_in);
+    let next_query = format!("?next={}", RawStr::new(next).percent_encode());
+    let session = match session {
+        Ok(session) => session,
+        Err(e) => return Screen::Failed(e),
+    };
+    let Some((session, _)) = session.as_ref() else {
+        let back = format!("{}/enroll{next_query}", settings.mount);
+        let to = format!(
+            "{}/sign-in?next={}",
+            settings.mount,
+            RawStr::new(&back).percent_encode()
+        );
+        return Screen::Redirect(Box::new(Redirect::to(to)));
+    };
+    let store = &*passkeys.ceremonies.store;
+    let handle = session.user.handle;
+    let has_passkey = match store.credentials(handle).await {
+        Ok(list) => !list.is_empty(),
+        Err(e) => return Screen::Failed(e.into()),
+    };
+    if has_passkey {
+        return Screen::Redirect(Box::new(Redirect::to(next.to_string())));
+    }
+    let now = passkeys.ceremonies.now();
+    if let Err(e) = enrollment::record(store, handle, EnrollmentEvent::Prompted, now).await {
+        return Screen::Failed(e.into());
+    }
+    let page = PromptPage {
+        mount: &settings.mount,
+        rp_name: &settings.rp_name,
+        sign_up: settings.sign_up,
+        next,
+        next_query,
+        display_name: &session.user.display_name,
+        allow_never: settings.allow_never_prompt,
+    };
+    match passkeys.screens.render("enroll", &page) {
+        Ok(html) => Screen::Page(RawHtml(html)),
+        Err(message) => Screen::Failed(Error::new(ErrorCode::Internal, message)),
+    }
+}
+
+/// The body of `enroll/skip` and `enroll/never`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Choice {
+    next: Option<String>,
+}
+
+async fn answer(
+    passkeys: &Passkeys,
+    origin: Result<SameOrigin, Error>,
+    session: Result<&CurrentSession, Error>,
+    body: Result<JsonBody<Choice>, Error>,
+    event: EnrollmentEvent,
+) -> Result<Json<Value>, Error> {
+    origin?;
+    let session = session?;
+    let Some((session, _)) = session.as_ref() else {
+        return Err(Error::unauthorized());
+    };
+    let body = body?.0;
+    let settings = &passkeys.ceremonies.settings;
+    let next = match body.next.as_deref() {
+        None | Some("") => settings.after_sign_in.clone(),
+        Some(next) => local_path(next)
+            .ok_or_else(|| Error::invalid("`next` must be a local path starting with `/`."))?
+            .to_string(),
+    };
+    if event == EnrollmentEvent::Never && !settings.allow_never_prompt {
+        return Err(Error::new(
+            ErrorCode::Forbidden,
+            "\"Don't ask again\" is not offered on this site.",
+        ));
+    }
+    let now = passkeys.ceremonies.now();
+    enrollment::record(&*passkeys.ceremonies.store, session.user.handle, event, now).await?;
+    Ok(Json(json!({ "redirect": next })))
+}
+
+#[post("/enroll/skip", data = "<body>")]
+async fn skip(
+    passkeys: &Passkeys,
+    origin: Result<SameOrigin, Error>,
+    session: Result<&CurrentSession, Error>,
+    body: Result<JsonBody<Choice>, Error>,
+) -> Result<Json<Value>, Error> {
+    answer(passkeys, origin, session, body, EnrollmentEvent::Skipped).await
+}
+
+#[post("/enroll/never", data = "<body>")]
+async fn never(
+    passkeys: &Passkeys,
+    origin: Result<SameOrigin, Error>,
+    session: Result<&CurrentSession, Error>,
+    body: Result<JsonBody<Choice>, Error>,
+) -> Result<Json<Value>, Error> {
+    answer(passkeys, origin, session, body, EnrollmentEvent::Never).await
+}
