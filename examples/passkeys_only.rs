@@ -24,6 +24,7 @@ fn home(user: PasskeyUser) -> RawHtml<String> {
 <body><main id="passkeys">
 <h1>Welcome back</h1>
 <p>You are signed in as <strong id="signed-in-user">{name}</strong>.</p>
+<p><a href="/passkeys/manage" id="manage-passkeys">Manage your passkeys</a></p>
 <p id="passkey-error" role="alert" hidden></p>
 <button type="button" data-passkey-action="sign-out">Sign out</button>
 </main>

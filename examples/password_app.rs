@@ -74,6 +74,7 @@ fn home(user: PasskeyUser) -> RawHtml<String> {
             r#"<h1>Welcome back</h1>
 <p>You are signed in as <strong id="signed-in-user">{}</strong>, {how}.</p>
 <p><a href="/admin">Admin area</a> (needs two factors: a passkey counts as both)</p>
+<p><a href="/passkeys/manage" id="manage-passkeys">Manage your passkeys</a></p>
 <div class="passkeys-actions">
 <button type="button" class="passkeys-button" data-passkey-action="sign-out">Sign out</button>
 </div>"#,

@@ -15,16 +15,18 @@ use parking_lot::Mutex;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use webauthn_rs::prelude::{
-    CreationChallengeResponse, Credential, DiscoverableAuthentication, PasskeyAuthentication,
-    PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
+    CreationChallengeResponse, Credential, DiscoverableAuthentication, Passkey,
+    PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
     RequestChallengeResponse, Uuid, Webauthn, WebauthnError,
 };
 use webauthn_rs_proto::{AllowCredentials, AuthenticatorTransport, ResidentKeyRequirement};
 
 use crate::accounts::{AccountError, Accounts, NewAccount};
 use crate::clock::Clock;
+use crate::config::CounterPolicy;
 use crate::config::{local_path, Settings};
 use crate::error::{Error, ErrorCode};
+use crate::events::{Event, Events};
 use crate::providers::Providers;
 use crate::session::{new_token, token_hash, CeremonyKind, Factor};
 use crate::store::{CredentialRecord, CredentialUse, NewSession, SessionRecord, Store, UserRecord};
@@ -40,7 +42,11 @@ pub(crate) enum Registrant {
     /// A new account, created at finish.
     SignUp(UserRecord),
     /// A signed-in user adding a passkey, bound to the session that started it.
-    Existing { handle: Uuid, session: [u8; 32] },
+    Existing {
+        handle: Uuid,
+        user_id: String,
+        session: [u8; 32],
+    },
 }
 
 /// A started ceremony, kept server-side until its finish takes it.
@@ -187,6 +193,7 @@ pub(crate) struct Ceremonies {
     pub pending: Arc<dyn CeremonyStore>,
     pub accounts: Option<Arc<dyn Accounts>>,
     pub clock: Arc<dyn Clock>,
+    pub events: Arc<dyn Events>,
     pub providers: Providers,
     /// Keys the decoy credential ids of unknown usernames.
     pub secret: [u8; 32],
@@ -246,8 +253,14 @@ impl Ceremonies {
                     .into_iter()
                     .map(|c| c.credential_id)
                     .collect::<Vec<_>>();
+                // Adding a passkey changes how the account signs in: it needs a recent
+                // sign-in, so a session left open on a shared computer cannot do it.
+                if self.now() - session.created_at > self.settings.reauth_max_age {
+                    return Err(Error::reauth_required());
+                }
                 let registrant = Registrant::Existing {
                     handle: session.user.handle,
+                    user_id: session.user.user_id.clone(),
                     session: hash,
                 };
                 (registrant, session.user.clone(), Some(exclude))
@@ -335,6 +348,7 @@ impl Ceremonies {
         if let Registrant::Existing {
             handle,
             session: started_by,
+            ..
         } = &registrant
         {
             // Adding a passkey: the same live session must finish what it started.
@@ -395,6 +409,7 @@ impl Ceremonies {
         let record = CredentialRecord {
             credential_id: credential_id.clone(),
             user_handle: handle,
+            user_id: String::new(),
             name: self.providers.name(aaguid).to_string(),
             aaguid,
             transports,
@@ -409,10 +424,19 @@ impl Ceremonies {
 
         let Some(mut user) = new_user else {
             self.store.add_credential(None, &record, None).await?;
-            log::info!("passkeys: a passkey was added to an account");
-            // Counting is secondary: the passkey is stored either way.
-            if let Err(e) = crate::enrollment::passkey_added(&*self.store, handle, now).await {
-                log::warn!("passkeys: could not count an enrollment: {e}");
+            if let Registrant::Existing { user_id, .. } = &registrant {
+                self.events.event(&Event::PasskeyAdded {
+                    user_id: user_id.clone(),
+                    credential_id: URL_SAFE_NO_PAD.encode(&credential_id),
+                    name: record.name.clone(),
+                });
+                // Counting is secondary: the passkey is stored either way.
+                let user = (handle, user_id.as_str());
+                let counted =
+                    crate::enrollment::passkey_added(&*self.store, &*self.events, user, now).await;
+                if let Err(e) = counted {
+                    log::warn!("passkeys: could not count an enrollment: {e}");
+                }
             }
             return Ok(SignedIn {
                 token: None,
@@ -450,7 +474,14 @@ impl Ceremonies {
             }
             return Err(e.into());
         }
-        log::info!("passkeys: a new account signed up with a passkey");
+        self.events.event(&Event::SignedUp {
+            user_id: user.user_id.clone(),
+        });
+        self.events.event(&Event::PasskeyAdded {
+            user_id: user.user_id.clone(),
+            credential_id: URL_SAFE_NO_PAD.encode(&record.credential_id),
+            name: record.name.clone(),
+        });
         Ok(SignedIn {
             token: Some(token),
             redirect: next,
@@ -501,7 +532,10 @@ impl Ceremonies {
         };
         let (options, pending) = match user {
             Some(user) if !credentials.is_empty() => {
-                let passkeys: Vec<_> = credentials.iter().map(|c| c.passkey.clone()).collect();
+                let passkeys: Vec<_> = credentials
+                    .iter()
+                    .map(|c| Passkey::from(without_counter(&c.passkey)))
+                    .collect();
                 let (options, state) = self
                     .webauthn
                     .start_passkey_authentication(&passkeys)
@@ -559,40 +593,34 @@ impl Ceremonies {
         let credential: PublicKeyCredential = serde_json::from_value(body)
             .map_err(|e| Error::invalid(format!("The sign-in response is malformed: {e}")))?;
         check_structure(&credential.id, &credential.raw_id, &credential.type_)?;
-        check_client_data(
+        if let Err(why) = check_client_data(
             &credential.response.client_data_json,
             &self.settings,
             "webauthn.get",
-        )
-        .map_err(|why| {
-            log::info!("passkeys: sign-in refused: {why}");
-            Error::authentication_failed()
-        })?;
+        ) {
+            return Err(self.refused(None, &why));
+        }
 
-        let refused = |why: &dyn std::fmt::Debug| {
-            log::info!("passkeys: sign-in refused: {why:?}");
-            Error::authentication_failed()
-        };
-        let (handle, result, next) = match pending {
+        let (stored, result, next) = match pending {
             Pending::Discoverable { state, next } => {
                 let (handle, credential_id) = self
                     .webauthn
                     .identify_discoverable_authentication(&credential)
-                    .map_err(|e| refused(&e))?;
+                    .map_err(|e| self.refused(None, &format!("{e:?}")))?;
                 // The user handle is not signed: the credential must belong to it.
                 let Some(stored) = self.store.credential(handle, credential_id).await? else {
-                    log::info!("passkeys: sign-in with a credential this site does not know");
-                    return Err(Error::authentication_failed().unknown_credential());
+                    let e = self.refused(None, "a credential this site does not know");
+                    return Err(e.unknown_credential());
                 };
                 let result = self
                     .webauthn
                     .finish_discoverable_authentication_v2(
                         &credential,
                         state,
-                        Credential::from(stored.passkey),
+                        without_counter(&stored.passkey),
                     )
-                    .map_err(|e| refused(&e))?;
-                (handle, result, next)
+                    .map_err(|e| self.refused(Some(&stored.user_id), &format!("{e:?}")))?;
+                (stored, result, next)
             }
             Pending::Authenticate {
                 handle,
@@ -601,42 +629,103 @@ impl Ceremonies {
             } => {
                 if let Some(user_handle) = credential.get_user_unique_id() {
                     if user_handle != handle.as_bytes() {
-                        return Err(refused(&"the user handle is another account's"));
+                        return Err(self.refused(None, "the user handle is another account's"));
                     }
                 }
                 let result = self
                     .webauthn
                     .finish_passkey_authentication(&credential, &state)
-                    .map_err(|e| refused(&e))?;
-                (handle, result, next)
+                    .map_err(|e| self.refused(None, &format!("{e:?}")))?;
+                // Read again at finish: it may have been deleted since the start.
+                let Some(stored) = self.store.credential(handle, result.cred_id()).await? else {
+                    return Err(self.refused(None, "the credential was deleted"));
+                };
+                (stored, result, next)
             }
-            Pending::Decoy => return Err(refused(&"a username without passkeys")),
+            Pending::Decoy => return Err(self.refused(None, "a username without passkeys")),
             Pending::Register { .. } => return Err(Error::ceremony_not_found()),
         };
         if !result.user_verified() {
-            return Err(refused(&"the user was not verified"));
+            return Err(self.refused(Some(&stored.user_id), "the user was not verified"));
         }
+        self.check_counter(&stored, result.counter(), result.backup_state())?;
 
         let token = new_token();
         let credential_id = result.cred_id().to_vec();
         let used = CredentialUse {
             credential_id: credential_id.clone(),
-            user_handle: handle,
+            user_handle: stored.user_handle,
             counter: result.counter(),
             backup_state: result.backup_state(),
             backup_eligible: result.backup_eligible(),
             used_at: self.now(),
         };
-        let session = self.new_session(&token, handle, true, credential_id);
+        let session = self.new_session(&token, stored.user_handle, true, credential_id);
         // Written only if the credential still exists (it may have been deleted).
         if !self.store.record_sign_in(&used, &session).await? {
-            return Err(refused(&"the credential was deleted during the sign-in"));
+            let why = "the credential was deleted during the sign-in";
+            return Err(self.refused(Some(&stored.user_id), why));
         }
+        self.events.event(&Event::PasskeyUsed {
+            user_id: stored.user_id.clone(),
+            credential_id: URL_SAFE_NO_PAD.encode(&stored.credential_id),
+        });
         Ok(SignedIn {
             token: Some(token),
             redirect: next,
         })
     }
+
+    /// The one answer to every failed sign-in; the reason goes to the event only.
+    fn refused(&self, user_id: Option<&str>, reason: &str) -> Error {
+        self.events.event(&Event::SignInFailed {
+            user_id: user_id.map(str::to_string),
+            reason: reason.to_string(),
+        });
+        Error::authentication_failed()
+    }
+
+    /// Applies `counter_policy` to a counter that did not go up (webauthn-rs is given
+    /// the credential without its counter, so this is the one place that decides).
+    fn check_counter(
+        &self,
+        stored: &CredentialRecord,
+        received: u32,
+        backed_up: bool,
+    ) -> Result<(), Error> {
+        let regressed = (received > 0 || stored.counter > 0) && received <= stored.counter;
+        if !regressed {
+            return Ok(());
+        }
+        let allowed = match self.settings.counter_policy {
+            CounterPolicy::Strict => false,
+            // Sync providers report 0; a synced passkey that does is not a clone signal.
+            CounterPolicy::Synced => received == 0 && backed_up,
+            CounterPolicy::Warn => true,
+        };
+        if !(allowed && self.settings.counter_policy == CounterPolicy::Synced) {
+            self.events.event(&Event::SuspectedClone {
+                user_id: stored.user_id.clone(),
+                credential_id: URL_SAFE_NO_PAD.encode(&stored.credential_id),
+                stored: stored.counter,
+                received,
+                allowed,
+            });
+        }
+        if allowed {
+            Ok(())
+        } else {
+            Err(self.refused(Some(&stored.user_id), "the signature counter did not go up"))
+        }
+    }
+}
+
+/// The passkey as webauthn-rs should see it: without its counter, which
+/// [`Ceremonies::check_counter`] judges by the configured policy.
+fn without_counter(passkey: &Passkey) -> Credential {
+    let mut credential = Credential::from(passkey.clone());
+    credential.counter = 0;
+    credential
 }
 
 fn registration_failed(why: &str) -> Error {

@@ -49,6 +49,16 @@ pub struct Config {
     pub max_pending_ceremonies: usize,
     /// How long a session lasts after sign-in. Default: `24h`.
     pub session_ttl: Duration,
+    /// Adding or deleting a passkey needs a sign-in at most this old; older sessions
+    /// sign in again first. Default: `10m`.
+    pub reauth_max_age: Duration,
+    /// What a signature counter that did not go up means: `strict` refuses the sign-in;
+    /// `synced` refuses it too, except for a synced passkey that reports 0 (sync providers
+    /// do); `warn` allows it. Each case emits a suspected-clone event. Default: `synced`.
+    pub counter_policy: CounterPolicy,
+    /// Deleting a passkey ends the sessions it opened (other than the current one).
+    /// Default: `true`.
+    pub revoke_sessions_on_delete: bool,
     /// Where to go after a sign-in when the page named no `next`. Default: `/`.
     pub after_sign_in: String,
     /// Where to go after sign-out. Default: `/`.
@@ -66,6 +76,18 @@ pub struct Config {
     pub trusted_proxy_header: Option<String>,
     /// Rate limits per client address and ceremony kind.
     pub rate_limit: RateLimit,
+}
+
+/// What a signature counter that did not go up means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CounterPolicy {
+    /// Refuse the sign-in.
+    Strict,
+    /// Refuse it, unless the passkey is synced (backed up) and reports 0.
+    Synced,
+    /// Allow it; only the event and a warning record it.
+    Warn,
 }
 
 /// Rate limits of the ceremonies, per client address and ceremony kind.
@@ -103,6 +125,9 @@ impl Default for Config {
             ceremony_timeout: Duration::from_secs(300),
             max_pending_ceremonies: 10_000,
             session_ttl: Duration::from_secs(24 * 3600),
+            reauth_max_age: Duration::from_secs(600),
+            counter_policy: CounterPolicy::Synced,
+            revoke_sessions_on_delete: true,
             after_sign_in: "/".into(),
             after_sign_out: "/".into(),
             body_limit: ByteUnit::Kibibyte(64),
@@ -158,6 +183,9 @@ pub(crate) struct Settings {
     pub ceremony_timeout: i64,
     pub max_pending_ceremonies: usize,
     pub session_ttl: i64,
+    pub reauth_max_age: i64,
+    pub counter_policy: CounterPolicy,
+    pub revoke_sessions_on_delete: bool,
     pub after_sign_in: String,
     pub after_sign_out: String,
     pub body_limit: ByteUnit,
@@ -260,6 +288,7 @@ impl Config {
         let ceremony_timeout = positive("ceremony_timeout", self.ceremony_timeout)?;
         let session_ttl = positive("session_ttl", self.session_ttl)?;
         let remind_after = positive("remind_after", self.remind_after)?;
+        let reauth_max_age = positive("reauth_max_age", self.reauth_max_age)?;
         if self.max_pending_ceremonies == 0 {
             return Err(ConfigError::new(
                 "max_pending_ceremonies",
@@ -316,6 +345,9 @@ impl Config {
             ceremony_timeout,
             max_pending_ceremonies: self.max_pending_ceremonies,
             session_ttl,
+            reauth_max_age,
+            counter_policy: self.counter_policy,
+            revoke_sessions_on_delete: self.revoke_sessions_on_delete,
             after_sign_in: self.after_sign_in.clone(),
             after_sign_out: self.after_sign_out.clone(),
             body_limit: self.body_limit,

@@ -6,6 +6,7 @@ use webauthn_rs::prelude::Uuid;
 
 use crate::config::Settings;
 use crate::error::StoreError;
+use crate::events::{Event, Events};
 use crate::store::{EnrollmentEvent, EnrollmentRecord, Store};
 
 /// Whether the invitation is due: the feature is on, the user has no passkey, has not
@@ -39,15 +40,19 @@ pub(crate) async fn is_due(
     Ok(due(settings, &record, has_passkey, now))
 }
 
-/// Records an event, logged at info for operators.
+/// Records an event, counts it, and tells the app's events hook.
 pub(crate) async fn record(
     store: &dyn Store,
-    handle: Uuid,
+    events: &dyn Events,
+    user: (Uuid, &str),
     event: EnrollmentEvent,
     now: i64,
 ) -> Result<(), StoreError> {
-    store.record_enrollment(handle, event, now).await?;
-    log::info!("passkeys: enrollment {}", event.counter());
+    store.record_enrollment(user.0, event, now).await?;
+    events.event(&Event::Enrollment {
+        user_id: user.1.to_string(),
+        what: event.name(),
+    });
     Ok(())
 }
 
@@ -55,12 +60,13 @@ pub(crate) async fn record(
 /// invitation worked.
 pub(crate) async fn passkey_added(
     store: &dyn Store,
-    handle: Uuid,
+    events: &dyn Events,
+    user: (Uuid, &str),
     now: i64,
 ) -> Result<(), StoreError> {
-    let state = store.enrollment(handle).await?;
+    let state = store.enrollment(user.0).await?;
     if state.prompted_at.is_some() && state.enrolled_at.is_none() {
-        record(store, handle, EnrollmentEvent::Enrolled, now).await?;
+        record(store, events, user, EnrollmentEvent::Enrolled, now).await?;
     }
     Ok(())
 }

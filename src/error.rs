@@ -40,8 +40,10 @@ pub enum ErrorCode {
     Forbidden,
     /// 404: no such route or resource.
     NotFound,
-    /// 409: the request conflicts with the account's state (e.g. deleting the last passkey).
+    /// 409: the request conflicts with the account's state.
     Conflict,
+    /// 409: deleting this passkey would leave the account with no way to sign in.
+    LastPasskey,
     /// 429: too many requests from this client; see `Retry-After`.
     RateLimited,
     /// 503: storage is unavailable or the server is at capacity; retry later.
@@ -67,6 +69,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::LastPasskey => "last_passkey",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
@@ -81,9 +84,10 @@ impl ErrorCode {
             | ErrorCode::RegistrationFailed => Status::BadRequest,
             ErrorCode::PayloadTooLarge => Status::PayloadTooLarge,
             ErrorCode::UnsupportedMediaType => Status::UnsupportedMediaType,
-            ErrorCode::CredentialExists | ErrorCode::UsernameTaken | ErrorCode::Conflict => {
-                Status::Conflict
-            }
+            ErrorCode::CredentialExists
+            | ErrorCode::UsernameTaken
+            | ErrorCode::Conflict
+            | ErrorCode::LastPasskey => Status::Conflict,
             ErrorCode::AuthenticationFailed | ErrorCode::Unauthorized => Status::Unauthorized,
             ErrorCode::ReauthRequired | ErrorCode::Forbidden => Status::Forbidden,
             ErrorCode::NotFound => Status::NotFound,
@@ -176,6 +180,13 @@ impl Error {
         Error::new(
             ErrorCode::AuthenticationFailed,
             "Signing in with this passkey did not work. Try again or use another passkey.",
+        )
+    }
+
+    pub(crate) fn reauth_required() -> Self {
+        Error::new(
+            ErrorCode::ReauthRequired,
+            "Please confirm it's you: sign in again, then retry.",
         )
     }
 

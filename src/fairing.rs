@@ -14,6 +14,7 @@ use crate::accounts::Accounts;
 use crate::ceremony::{Ceremonies, CeremonyStore, MemoryCeremonies};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Settings};
+use crate::events::{Events, LogEvents};
 use crate::limit::Limiter;
 use crate::passkeys::Passkeys;
 use crate::providers::Providers;
@@ -31,6 +32,7 @@ pub struct PasskeysFairing {
     config: Option<Config>,
     accounts: Option<Arc<dyn Accounts>>,
     clock: Arc<dyn Clock>,
+    events: Arc<dyn Events>,
 }
 
 impl Passkeys {
@@ -41,6 +43,7 @@ impl Passkeys {
             config: None,
             accounts: None,
             clock: Arc::new(SystemClock),
+            events: Arc::new(LogEvents),
         }
     }
 
@@ -58,6 +61,13 @@ impl PasskeysFairing {
     /// The app's own users: sign-up creates the account through this.
     pub fn accounts(mut self, accounts: impl Accounts) -> Self {
         self.accounts = Some(Arc::new(accounts));
+        self
+    }
+
+    /// Where passkey events go (added, removed, used, failed, suspected clone,
+    /// enrollment). Default: the log.
+    pub fn events(mut self, events: impl Events) -> Self {
+        self.events = Arc::new(events);
         self
     }
 
@@ -119,6 +129,7 @@ impl Fairing for PasskeysFairing {
             .join(Serialized::default("databases.passkeys.max_connections", 1));
         let accounts = self.accounts.clone();
         let clock = self.clock.clone();
+        let events = self.events.clone();
         let stage = AdHoc::try_on_ignite("Passkeys store", move |rocket| async move {
             let Some(db) = PasskeysDb::fetch(&rocket) else {
                 return fail(rocket, "the passkeys database did not start");
@@ -131,7 +142,13 @@ impl Fairing for PasskeysFairing {
                 Ok(secret) => secret,
                 Err(e) => return fail(rocket, format!("cannot read the database: {e}")),
             };
-            let passkeys = assemble(settings, webauthn, screens, store, accounts, clock, secret);
+            let parts = Parts {
+                accounts,
+                clock,
+                events,
+                secret,
+            };
+            let passkeys = assemble(settings, webauthn, screens, store, parts);
             let mount = passkeys.ceremonies.settings.mount.clone();
             Ok(rocket
                 .mount(mount.as_str(), routes::routes())
@@ -168,14 +185,20 @@ fn build_webauthn(settings: &Settings) -> Result<webauthn_rs::Webauthn, String> 
         .map_err(|e| format!("cannot set up WebAuthn: {e}"))
 }
 
+/// What the app handed the fairing, plus the store's secret.
+struct Parts {
+    accounts: Option<Arc<dyn Accounts>>,
+    clock: Arc<dyn Clock>,
+    events: Arc<dyn Events>,
+    secret: [u8; 32],
+}
+
 fn assemble(
     settings: Settings,
     webauthn: webauthn_rs::Webauthn,
     screens: Screens,
     store: Arc<dyn Store>,
-    accounts: Option<Arc<dyn Accounts>>,
-    clock: Arc<dyn Clock>,
-    secret: [u8; 32],
+    parts: Parts,
 ) -> Passkeys {
     let cookies = Cookies::new(
         settings.secure_cookies,
@@ -195,10 +218,11 @@ fn assemble(
             webauthn,
             store,
             pending,
-            accounts,
-            clock,
+            accounts: parts.accounts,
+            clock: parts.clock,
+            events: parts.events,
             providers: Providers::builtin(),
-            secret,
+            secret: parts.secret,
         }),
         screens,
         limiter,

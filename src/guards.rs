@@ -182,3 +182,57 @@ impl rocket::Sentinel for PasskeyUser {
         missing_fairing(rocket)
     }
 }
+
+/// A signed-in user whose sign-in is at most `reauth_max_age` old, for sensitive routes
+/// (changing an email address, deleting the account). Forwards with 401 when nobody is
+/// signed in and with 403 when the sign-in is older, so the app can catch 403 and ask
+/// the user to sign in again.
+///
+/// ```rust,no_run
+/// # use rocket::get;
+/// use rocket_passkeys::RecentSignIn;
+///
+/// #[get("/settings/email")]
+/// fn change_email(user: RecentSignIn) -> String {
+///     format!("Change the email of {}", user.username())
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct RecentSignIn(PasskeyUser);
+
+impl std::ops::Deref for RecentSignIn {
+    type Target = PasskeyUser;
+
+    fn deref(&self) -> &PasskeyUser {
+        &self.0
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for RecentSignIn {
+    type Error = Error;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Error> {
+        let user = match PasskeyUser::from_request(request).await {
+            Outcome::Success(user) => user,
+            Outcome::Error(e) => return Outcome::Error(e),
+            Outcome::Forward(status) => return Outcome::Forward(status),
+        };
+        let Some(passkeys) = request.rocket().state::<Passkeys>() else {
+            return Outcome::Error((Status::InternalServerError, Error::internal()));
+        };
+        let ceremonies = &passkeys.ceremonies;
+        let age = ceremonies.now() - user.signed_in_at.unix_timestamp();
+        if age <= ceremonies.settings.reauth_max_age {
+            Outcome::Success(RecentSignIn(user))
+        } else {
+            Outcome::Forward(Status::Forbidden)
+        }
+    }
+}
+
+impl rocket::Sentinel for RecentSignIn {
+    fn abort(rocket: &rocket::Rocket<rocket::Ignite>) -> bool {
+        missing_fairing(rocket)
+    }
+}

@@ -15,12 +15,14 @@ use crate::error::{Error, ErrorCode};
 pub(crate) enum Action {
     Register,
     Authenticate,
+    Manage,
 }
 
 /// One keyed limiter per action, managed state, cleaned periodically.
 pub(crate) struct Limiter {
     register: DefaultKeyedRateLimiter<IpAddr>,
     authenticate: DefaultKeyedRateLimiter<IpAddr>,
+    manage: DefaultKeyedRateLimiter<IpAddr>,
     trusted_header: Option<String>,
 }
 
@@ -32,6 +34,7 @@ impl Limiter {
         Limiter {
             register: RateLimiter::keyed(quota),
             authenticate: RateLimiter::keyed(quota),
+            manage: RateLimiter::keyed(quota),
             trusted_header,
         }
     }
@@ -66,6 +69,7 @@ impl Limiter {
         let limiter = match action {
             Action::Register => &self.register,
             Action::Authenticate => &self.authenticate,
+            Action::Manage => &self.manage,
         };
         // A request without a peer address (a local test client) shares one budget.
         let key = client.unwrap_or(IpAddr::from([0, 0, 0, 0]));
@@ -81,7 +85,7 @@ impl Limiter {
 
     /// Forgets clients that are back to a full budget, so the maps stay small.
     pub fn clean(&self) {
-        for limiter in [&self.register, &self.authenticate] {
+        for limiter in [&self.register, &self.authenticate, &self.manage] {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
@@ -89,6 +93,6 @@ impl Limiter {
 
     /// How many clients are tracked, across actions.
     pub fn len(&self) -> usize {
-        self.register.len() + self.authenticate.len()
+        self.register.len() + self.authenticate.len() + self.manage.len()
     }
 }

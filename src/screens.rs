@@ -15,6 +15,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("sign-in", include_str!("../templates/sign-in.hbs")),
     ("sign-up", include_str!("../templates/sign-up.hbs")),
     ("enroll", include_str!("../templates/enroll.hbs")),
+    ("manage", include_str!("../templates/manage.hbs")),
 ];
 
 const SCRIPT: &str = include_str!("../templates/passkeys.js");

@@ -17,6 +17,14 @@
  *       a value, usernameless otherwise.
  *   [data-passkey-action="sign-out"]
  *       Ends the session.
+ *   [data-passkey-action="rename"], [data-passkey-action="delete"]
+ *       On the manage screen, inside the passkey's [data-passkey-id] row (which holds
+ *       input[name="name"]). Delete asks for confirmation. Adding or deleting may ask
+ *       for a passkey sign-in first when the session is old (reauth_required).
+ *   #passkeys-manage[data-rp-id][data-user-id][data-username][data-display-name]
+ *                   [data-credential-ids]
+ *       Lets the script tell the passkey provider which passkeys still exist and the
+ *       user's names (WebAuthn Signal API, where the browser has it).
  *   [data-passkey-action="skip"], [data-passkey-action="never"]
  *       On the enrollment prompt: "Not now" and "Don't ask again".
  *   input[autocomplete~="webauthn"]  (e.g. autocomplete="username webauthn")
@@ -152,11 +160,11 @@
 
   // ---- the JSON API ----
 
-  async function api(path, body) {
+  async function api(path, body, method = 'POST') {
     let res;
     try {
       res = await fetch(MOUNT + path, {
-        method: 'POST',
+        method,
         credentials: 'same-origin',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify(body || {}),
@@ -274,6 +282,89 @@
     return done;
   }
 
+  // ---- managing passkeys ----
+
+  // What the manage screen says about the account, for the Signal API and re-authentication.
+  function account() {
+    const el = document.getElementById('passkeys-manage');
+    if (!el) return null;
+    return {
+      rpId: el.dataset.rpId,
+      userId: el.dataset.userId,
+      username: el.dataset.username,
+      displayName: el.dataset.displayName,
+      ids: (el.dataset.credentialIds || '').split(/\s+/).filter(Boolean),
+    };
+  }
+
+  // Adding or deleting a passkey needs a recent sign-in: when the server asks, sign in
+  // again with a passkey of this account, then retry once.
+  async function withReauth(action) {
+    try {
+      return await action();
+    } catch (err) {
+      if (!(err instanceof PasskeyError) || err.code !== 'reauth_required') throw err;
+      const acct = account();
+      if (acct && acct.ids.length === 0) throw err; // no passkey to confirm with: sign in again
+      await authenticate({ username: acct ? acct.username : undefined, redirect: false });
+      return action();
+    }
+  }
+
+  function row(el) {
+    const item = el.closest('[data-passkey-id]');
+    if (!item) throw new PasskeyError('generic');
+    const input = item.querySelector('input[name="name"]');
+    return { id: item.dataset.passkeyId, input, name: input ? input.value.trim() : '' };
+  }
+
+  async function rename(el) {
+    const { id, name } = row(el);
+    await api('/credentials/' + encodeURIComponent(id), { name }, 'PATCH');
+    location.reload();
+  }
+
+  async function remove(el) {
+    const { id, name } = row(el);
+    const question = 'Delete the passkey "' + name + '"? You will no longer be able to sign in with it.';
+    if (!window.confirm(question)) return;
+    const done = await withReauth(() => api('/credentials/' + encodeURIComponent(id), {}, 'DELETE'));
+    await signalAccepted(done.credentials);
+    location.reload();
+  }
+
+  // Tells the passkey provider which passkeys this account still has, so it can hide the
+  // deleted ones (Signal API, where the browser has it). Never rejects.
+  async function signalAccepted(ids) {
+    const acct = account();
+    if (!acct || !PKC || typeof PKC.signalAllAcceptedCredentials !== 'function') return;
+    try {
+      await PKC.signalAllAcceptedCredentials({
+        rpId: acct.rpId,
+        userId: acct.userId,
+        allAcceptedCredentialIds: ids || acct.ids,
+      });
+    } catch (err) {
+      console.debug('rocket_passkeys: signalAllAcceptedCredentials failed', err);
+    }
+  }
+
+  // Keeps the provider's copy of the user's names current (Signal API). Never rejects.
+  async function signalUserDetails() {
+    const acct = account();
+    if (!acct || !PKC || typeof PKC.signalCurrentUserDetails !== 'function') return;
+    try {
+      await PKC.signalCurrentUserDetails({
+        rpId: acct.rpId,
+        userId: acct.userId,
+        name: acct.username,
+        displayName: acct.displayName,
+      });
+    } catch (err) {
+      console.debug('rocket_passkeys: signalCurrentUserDetails failed', err);
+    }
+  }
+
   // The enrollment prompt's "Not now" and "Don't ask again".
   async function enrollChoice(choice, opts = {}) {
     const done = await api('/enroll/' + choice, opts.next ? { next: opts.next } : {});
@@ -380,7 +471,13 @@
     let cancelled = false;
     try {
       if (action === 'register') {
-        await register({ username: field(form, 'username'), display_name: field(form, 'display_name'), next });
+        const username = field(form, 'username');
+        const display_name = field(form, 'display_name');
+        await withReauth(() => register({ username, display_name, next }));
+      } else if (action === 'rename') {
+        await rename(el);
+      } else if (action === 'delete') {
+        await remove(el);
       } else if (action === 'authenticate') {
         await authenticate({ username: field(form, 'username'), next });
       } else if (action === 'sign-out') {
@@ -430,6 +527,10 @@
       showError(err);
     } else {
       startAutofill();
+    }
+    if (account()) {
+      signalAccepted();
+      signalUserDetails();
     }
   }
 

@@ -1,14 +1,9 @@
 //! The JSON API: registration, sign-in, sign-out, and the signed-in user's passkeys.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use rocket::http::CookieJar;
 use rocket::serde::json::Json;
-use rocket::{get, post, routes, Route};
-use serde::Serialize;
+use rocket::{post, routes, Route};
 use serde_json::{json, Value};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 use webauthn_rs::prelude::{CreationChallengeResponse, RequestChallengeResponse};
 
 use super::{JsonBody, SameOrigin};
@@ -26,7 +21,6 @@ pub(crate) fn routes() -> Vec<Route> {
         authenticate_start,
         authenticate_finish,
         sign_out,
-        credentials
     ]
 }
 
@@ -150,52 +144,4 @@ async fn sign_out(
     passkeys.cookies.clear_session(jar);
     let redirect = &passkeys.ceremonies.settings.after_sign_out;
     Ok(Json(json!({ "redirect": redirect })))
-}
-
-/// One passkey as the API lists it.
-#[derive(Debug, Serialize)]
-struct CredentialView {
-    id: String,
-    name: String,
-    provider: String,
-    created_at: String,
-    last_used_at: Option<String>,
-    synced: bool,
-    backup_eligible: bool,
-    transports: Vec<String>,
-}
-
-fn rfc3339(seconds: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(seconds)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
-}
-
-#[get("/credentials")]
-async fn credentials(
-    passkeys: &Passkeys,
-    session: Guard<&CurrentSession>,
-) -> Result<Json<Value>, Error> {
-    let Some((session, _)) = session?.as_ref() else {
-        return Err(Error::unauthorized());
-    };
-    let ceremonies = &passkeys.ceremonies;
-    let list: Vec<CredentialView> = ceremonies
-        .store
-        .credentials(session.user.handle)
-        .await?
-        .into_iter()
-        .map(|c| CredentialView {
-            id: URL_SAFE_NO_PAD.encode(&c.credential_id),
-            provider: ceremonies.providers.name(c.aaguid).to_string(),
-            name: c.name,
-            created_at: rfc3339(c.created_at),
-            last_used_at: c.last_used_at.map(rfc3339),
-            synced: c.backup_state,
-            backup_eligible: c.backup_eligible,
-            transports: c.transports,
-        })
-        .collect();
-    Ok(Json(json!({ "credentials": list })))
 }

@@ -70,7 +70,9 @@ async fn prompt(
         return Screen::Redirect(Box::new(Redirect::to(next.to_string())));
     }
     let now = passkeys.ceremonies.now();
-    if let Err(e) = enrollment::record(store, handle, EnrollmentEvent::Prompted, now).await {
+    let events = &*passkeys.ceremonies.events;
+    let user = (handle, session.user.user_id.as_str());
+    if let Err(e) = enrollment::record(store, events, user, EnrollmentEvent::Prompted, now).await {
         return Screen::Failed(e.into());
     }
     let page = PromptPage {
@@ -122,7 +124,9 @@ async fn answer(
         ));
     }
     let now = passkeys.ceremonies.now();
-    enrollment::record(&*passkeys.ceremonies.store, session.user.handle, event, now).await?;
+    let ceremonies = &passkeys.ceremonies;
+    let user = (session.user.handle, session.user.user_id.as_str());
+    enrollment::record(&*ceremonies.store, &*ceremonies.events, user, event, now).await?;
     Ok(Json(json!({ "redirect": next })))
 }
 

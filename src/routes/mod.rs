@@ -2,6 +2,7 @@
 
 pub(crate) mod ceremonies;
 pub(crate) mod enroll;
+pub(crate) mod manage;
 pub(crate) mod pages;
 
 use std::net::IpAddr;
@@ -20,6 +21,7 @@ pub(crate) fn routes() -> Vec<Route> {
     let mut routes = ceremonies::routes();
     routes.extend(pages::routes());
     routes.extend(enroll::routes());
+    routes.extend(manage::routes());
     routes
 }
 

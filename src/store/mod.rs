@@ -24,6 +24,8 @@ pub(crate) struct UserRecord {
 pub(crate) struct CredentialRecord {
     pub credential_id: Vec<u8>,
     pub user_handle: Uuid,
+    /// The owner's app user id (read with the row; ignored when inserting).
+    pub user_id: String,
     pub passkey: Passkey,
     pub name: String,
     pub aaguid: Option<Uuid>,
@@ -87,6 +89,15 @@ pub(crate) enum EnrollmentEvent {
 }
 
 impl EnrollmentEvent {
+    pub fn name(self) -> &'static str {
+        match self {
+            EnrollmentEvent::Prompted => "prompted",
+            EnrollmentEvent::Skipped => "skipped",
+            EnrollmentEvent::Never => "never",
+            EnrollmentEvent::Enrolled => "created",
+        }
+    }
+
     pub fn counter(self) -> &'static str {
         match self {
             EnrollmentEvent::Prompted => "enrollment.prompted",
@@ -95,6 +106,14 @@ impl EnrollmentEvent {
             EnrollmentEvent::Enrolled => "enrollment.created",
         }
     }
+}
+
+/// What a delete did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Deleted {
+    Done,
+    NotFound,
+    LastPasskey,
 }
 
 /// The storage the crate needs. A backend implements this and runs the shared suite.
@@ -168,6 +187,25 @@ pub(crate) trait Store: Send + Sync + 'static {
 
     /// The operator counters, by name.
     async fn counters(&self) -> Result<Vec<(String, i64)>, StoreError>;
+
+    /// Renames a passkey of this account; false when the account has no such passkey.
+    async fn rename_credential(
+        &self,
+        handle: Uuid,
+        credential_id: &[u8],
+        name: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes a passkey of this account, in one statement that refuses to delete the
+    /// last passkey of an account with no other way to sign in. With `revoke`, the
+    /// sessions it opened end too, except `keep`.
+    async fn delete_credential(
+        &self,
+        handle: Uuid,
+        credential_id: &[u8],
+        revoke: bool,
+        keep: &[u8; 32],
+    ) -> Result<Deleted, StoreError>;
 
     /// Removes expired sessions; returns how many.
     async fn purge_sessions(&self, now: i64) -> Result<u64, StoreError>;

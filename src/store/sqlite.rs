@@ -14,8 +14,8 @@ use sqlx::Row;
 use webauthn_rs::prelude::{Passkey, Uuid};
 
 use super::{
-    CredentialRecord, CredentialUse, EnrollmentEvent, EnrollmentRecord, NewSession, SessionRecord,
-    Store, UserRecord,
+    CredentialRecord, CredentialUse, Deleted, EnrollmentEvent, EnrollmentRecord, NewSession,
+    SessionRecord, Store, UserRecord,
 };
 use crate::error::StoreError;
 
@@ -23,6 +23,7 @@ use crate::error::StoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_enrollment.sql"),
+    include_str!("../../migrations/sqlite/0003_management.sql"),
 ];
 
 /// The pool type behind the `passkeys` database: sqlx SQLite, set up for durable,
@@ -150,6 +151,7 @@ impl SqliteStore {
         Ok(CredentialRecord {
             credential_id: row.try_get("credential_id").map_err(backend)?,
             user_handle: uuid(row.try_get::<&[u8], _>("user_handle").map_err(backend)?)?,
+            user_id: row.try_get("user_id").map_err(backend)?,
             passkey: Passkey::from(credential),
             name: row.try_get("name").map_err(backend)?,
             aaguid: row
@@ -168,8 +170,11 @@ impl SqliteStore {
 }
 
 const USER_COLUMNS: &str = "handle, user_id, username, display_name";
-const CREDENTIAL_COLUMNS: &str = "credential_id, user_handle, passkey, name, aaguid, transports, \
-     backup_eligible, backup_state, counter, rp_id, created_at, last_used_at";
+const CREDENTIAL_COLUMNS: &str = "c.credential_id, c.user_handle, u.user_id, c.passkey, c.name, \
+     c.aaguid, c.transports, c.backup_eligible, c.backup_state, c.counter, c.rp_id, c.created_at, \
+     c.last_used_at";
+const CREDENTIAL_FROM: &str =
+    "passkey_credentials c JOIN passkey_users u ON u.handle = c.user_handle";
 
 async fn insert_session<'c, E>(executor: E, session: &NewSession) -> Result<(), StoreError>
 where
@@ -208,8 +213,8 @@ impl Store for SqliteStore {
 
     async fn credentials(&self, handle: Uuid) -> Result<Vec<CredentialRecord>, StoreError> {
         sqlx::query(&format!(
-            "SELECT {CREDENTIAL_COLUMNS} FROM passkey_credentials WHERE user_handle = ? \
-             ORDER BY created_at, rowid"
+            "SELECT {CREDENTIAL_COLUMNS} FROM {CREDENTIAL_FROM} WHERE c.user_handle = ? \
+             ORDER BY c.created_at, c.rowid"
         ))
         .bind(&handle.as_bytes()[..])
         .fetch_all(&self.pool)
@@ -226,8 +231,8 @@ impl Store for SqliteStore {
         credential_id: &[u8],
     ) -> Result<Option<CredentialRecord>, StoreError> {
         sqlx::query(&format!(
-            "SELECT {CREDENTIAL_COLUMNS} FROM passkey_credentials \
-             WHERE credential_id = ? AND user_handle = ?"
+            "SELECT {CREDENTIAL_COLUMNS} FROM {CREDENTIAL_FROM} \
+             WHERE c.credential_id = ? AND c.user_handle = ?"
         ))
         .bind(credential_id)
         .bind(&handle.as_bytes()[..])
@@ -355,9 +360,10 @@ impl Store for SqliteStore {
 
     async fn upsert_user(&self, user: &UserRecord, now: i64) -> Result<UserRecord, StoreError> {
         let row = sqlx::query(
-            "INSERT INTO passkey_users (handle, user_id, username, display_name, created_at) \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET \
-             username = excluded.username, display_name = excluded.display_name \
+            "INSERT INTO passkey_users (handle, user_id, username, display_name, created_at, \
+             other_sign_in) VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (user_id) DO UPDATE SET \
+             username = excluded.username, display_name = excluded.display_name, \
+             other_sign_in = 1 \
              RETURNING handle, user_id, username, display_name",
         )
         .bind(&user.handle.as_bytes()[..])
@@ -462,6 +468,73 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(backend)
+    }
+
+    async fn rename_credential(
+        &self,
+        handle: Uuid,
+        credential_id: &[u8],
+        name: &str,
+    ) -> Result<bool, StoreError> {
+        let updated = sqlx::query(
+            "UPDATE passkey_credentials SET name = ? WHERE credential_id = ? AND user_handle = ?",
+        )
+        .bind(name)
+        .bind(credential_id)
+        .bind(&handle.as_bytes()[..])
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn delete_credential(
+        &self,
+        handle: Uuid,
+        credential_id: &[u8],
+        revoke: bool,
+        keep: &[u8; 32],
+    ) -> Result<Deleted, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        // One statement decides and deletes, so two deletes at once cannot both pass.
+        let deleted = sqlx::query(
+            "DELETE FROM passkey_credentials WHERE credential_id = ?1 AND user_handle = ?2 \
+             AND ((SELECT count(*) FROM passkey_credentials WHERE user_handle = ?2) > 1 \
+               OR (SELECT other_sign_in FROM passkey_users WHERE handle = ?2) = 1)",
+        )
+        .bind(credential_id)
+        .bind(&handle.as_bytes()[..])
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        if deleted == 0 {
+            let exists: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM passkey_credentials WHERE credential_id = ? AND user_handle = ?",
+            )
+            .bind(credential_id)
+            .bind(&handle.as_bytes()[..])
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+            tx.rollback().await.map_err(backend)?;
+            return Ok(if exists.is_some() {
+                Deleted::LastPasskey
+            } else {
+                Deleted::NotFound
+            });
+        }
+        if revoke {
+            sqlx::query("DELETE FROM passkey_sessions WHERE credential_id = ? AND token_hash != ?")
+                .bind(credential_id)
+                .bind(&keep[..])
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(Deleted::Done)
     }
 
     async fn purge_sessions(&self, now: i64) -> Result<u64, StoreError> {

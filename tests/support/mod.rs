@@ -31,8 +31,12 @@ use rocket::local::asynchronous::{Client, LocalResponse};
 use rocket::response::Redirect;
 use rocket::serde::json::Json;
 use rocket::{get, post, routes};
-use rocket_passkeys::{AppUser, Config, Factor, ManualClock, MultiFactor, PasskeyUser, Passkeys};
+use rocket_passkeys::{
+    AppUser, Config, Event, Events, Factor, ManualClock, MultiFactor, PasskeyUser, Passkeys,
+    RecentSignIn,
+};
 use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
 use url::Url;
 
 pub const ORIGIN: &str = "http://localhost:8000";
@@ -70,6 +74,27 @@ async fn login(
 #[post("/otp")]
 async fn otp(passkeys: &Passkeys, cookies: &CookieJar<'_>) -> Result<(), rocket_passkeys::Error> {
     passkeys.add_factor(cookies, Factor::OneTimeCode).await
+}
+
+#[get("/recent")]
+fn recent(user: RecentSignIn) -> String {
+    user.username().to_string()
+}
+
+/// Keeps every event, for tests to read.
+#[derive(Clone, Default)]
+pub struct Recorder(pub Arc<Mutex<Vec<Event>>>);
+
+impl Events for Recorder {
+    fn event(&self, event: &Event) {
+        self.0.lock().expect("events lock").push(event.clone());
+    }
+}
+
+impl Recorder {
+    pub fn take(&self) -> Vec<Event> {
+        std::mem::take(&mut *self.0.lock().expect("events lock"))
+    }
 }
 
 #[get("/mfa")]
@@ -114,12 +139,18 @@ impl TestApp {
     }
 
     pub async fn with(config: Config) -> TestApp {
+        TestApp::with_events(config, Recorder::default()).await
+    }
+
+    /// An app whose events go to `events`.
+    pub async fn with_events(config: Config, events: Recorder) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("passkeys.sqlite");
         let clock = ManualClock::new();
+        let fairing = Passkeys::custom(config).clock(clock.clone()).events(events);
         let rocket = rocket::custom(figment(&db))
-            .attach(Passkeys::custom(config).clock(clock.clone()))
-            .mount("/", routes![me, login, otp, mfa]);
+            .attach(fairing)
+            .mount("/", routes![me, login, otp, mfa, recent]);
         let client = Client::untracked(rocket).await.expect("the app launches");
         TestApp {
             client,
@@ -270,6 +301,10 @@ impl<'c> Browser<'c> {
             .iter()
             .map(|(k, v)| Cookie::new(k.clone(), v.clone()))
             .collect()
+    }
+
+    pub async fn read_answer(&mut self, response: LocalResponse<'_>) -> Answer {
+        self.read(response).await
     }
 
     async fn read(&mut self, response: LocalResponse<'_>) -> Answer {

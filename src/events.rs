@@ -1,0 +1,98 @@
+//! What happened, for the app: notifications, audit logs, risk scoring.
+//!
+//! Attach an [`Events`] implementation with `Passkeys::fairing().events(MyAudit)`. The
+//! default logs every event at info (a suspected clone at warn). Events never carry
+//! secrets: no cookies, tokens, challenges or keys.
+
+/// An event of the passkey lifecycle. Ids are the app's user id and the credential id in
+/// base64url.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A new account signed up with a passkey.
+    SignedUp {
+        /// The new account.
+        user_id: String,
+    },
+    /// A passkey was added to an account (at sign-up too).
+    PasskeyAdded {
+        /// Its owner.
+        user_id: String,
+        /// The new passkey.
+        credential_id: String,
+        /// Its name, from the provider.
+        name: String,
+    },
+    /// A passkey was renamed.
+    PasskeyRenamed {
+        /// Its owner.
+        user_id: String,
+        /// The passkey.
+        credential_id: String,
+        /// The new name.
+        name: String,
+    },
+    /// A passkey was deleted.
+    PasskeyRemoved {
+        /// Its owner.
+        user_id: String,
+        /// The deleted passkey.
+        credential_id: String,
+    },
+    /// A passkey signed its owner in.
+    PasskeyUsed {
+        /// Who signed in.
+        user_id: String,
+        /// With which passkey.
+        credential_id: String,
+    },
+    /// A passkey sign-in was refused. `user_id` is known only when the credential is.
+    SignInFailed {
+        /// The account, when the refused credential belongs to one.
+        user_id: Option<String>,
+        /// Why, for the operator (never shown to the client).
+        reason: String,
+    },
+    /// A passkey's signature counter did not go up: the key may have been copied.
+    SuspectedClone {
+        /// The owner.
+        user_id: String,
+        /// The passkey.
+        credential_id: String,
+        /// The counter stored from its last use.
+        stored: u32,
+        /// The counter it sent now.
+        received: u32,
+        /// Whether the sign-in was still allowed (`counter_policy`).
+        allowed: bool,
+    },
+    /// The passkey invitation after another sign-in: shown, skipped, refused for good, or
+    /// accepted.
+    Enrollment {
+        /// The user.
+        user_id: String,
+        /// `prompted`, `skipped`, `never` or `created`.
+        what: &'static str,
+    },
+}
+
+/// Receives [`Event`]s. Called inline after the change was stored: keep it quick, or hand
+/// the event to a channel.
+pub trait Events: Send + Sync + 'static {
+    /// One event.
+    fn event(&self, event: &Event);
+}
+
+/// The default: every event to the log, user-controlled text escaped.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LogEvents;
+
+impl Events for LogEvents {
+    fn event(&self, event: &Event) {
+        // Debug formatting escapes control characters, so names cannot forge log lines.
+        match event {
+            Event::SuspectedClone { .. } => log::warn!("passkeys event: {event:?}"),
+            _ => log::info!("passkeys event: {event:?}"),
+        }
+    }
+}
