@@ -344,6 +344,9 @@ impl Ceremonies {
             "webauthn.create",
         )
         .map_err(|why| registration_failed(&why))?;
+        let auth_data = auth_data_of(&credential.response.attestation_object)
+            .ok_or_else(|| registration_failed("the attestation object does not parse"))?;
+        check_auth_data_length(&auth_data).map_err(|why| registration_failed(&why))?;
 
         if let Registrant::Existing {
             handle,
@@ -393,7 +396,9 @@ impl Ceremonies {
                 "the credential id is longer than 1023 bytes",
             ));
         }
-        let aaguid = aaguid_of(&credential.response.attestation_object);
+        let aaguid = auth_data_of(&credential.response.attestation_object)
+            .as_deref()
+            .and_then(aaguid_of);
         let inner = Credential::from(passkey.clone());
         let now = self.now();
         let transports = credential
@@ -597,7 +602,9 @@ impl Ceremonies {
             &credential.response.client_data_json,
             &self.settings,
             "webauthn.get",
-        ) {
+        )
+        .and_then(|()| check_auth_data_length(&credential.response.authenticator_data))
+        {
             return Err(self.refused(None, &why));
         }
 
@@ -777,11 +784,17 @@ fn check_client_data(raw: &[u8], settings: &Settings, expected_type: &str) -> Re
         type_: &'a str,
         #[serde(rename = "topOrigin")]
         top_origin: Option<&'a str>,
+        #[serde(rename = "crossOrigin")]
+        cross_origin: Option<bool>,
     }
     let data: ClientData<'_> =
         serde_json::from_slice(raw).map_err(|e| format!("clientDataJSON does not parse: {e}"))?;
     if data.type_ != expected_type {
         return Err(format!("clientDataJSON type is {:?}", data.type_));
+    }
+    // Passkeys are not offered inside other sites' frames.
+    if data.cross_origin == Some(true) {
+        return Err("clientDataJSON says crossOrigin".into());
     }
     if let Some(top) = data.top_origin {
         let ours = settings
@@ -795,17 +808,54 @@ fn check_client_data(raw: &[u8], settings: &Settings, expected_type: &str) -> Re
     Ok(())
 }
 
-/// The authenticator model's AAGUID, from the attested credential data.
-fn aaguid_of(attestation_object: &[u8]) -> Option<Uuid> {
+/// The authenticator data inside an attestation object.
+fn auth_data_of(attestation_object: &[u8]) -> Option<Vec<u8>> {
     let value: ciborium::Value = ciborium::from_reader(attestation_object).ok()?;
-    let auth_data = value
+    value
         .as_map()?
         .iter()
         .find(|(k, _)| k.as_text() == Some("authData"))?
         .1
-        .as_bytes()?;
+        .as_bytes()
+        .cloned()
+}
+
+/// The authenticator model's AAGUID, from the attested credential data.
+fn aaguid_of(auth_data: &[u8]) -> Option<Uuid> {
     // rpIdHash (32) | flags (1) | signCount (4) | AAGUID (16) | ...
-    let aaguid = auth_data.get(37..53)?;
-    let aaguid = Uuid::from_slice(aaguid).ok()?;
+    let aaguid = Uuid::from_slice(auth_data.get(37..53)?).ok()?;
     (!aaguid.is_nil()).then_some(aaguid)
+}
+
+/// Refuses authenticator data with bytes after its last part (webauthn-rs ignores them;
+/// the FIDO conformance suite expects a failure). Layout: rpIdHash (32), flags (1),
+/// signCount (4), then attested credential data when AT is set (AAGUID 16, id length 2,
+/// id, COSE key), then an extensions map when ED is set.
+fn check_auth_data_length(auth_data: &[u8]) -> Result<(), String> {
+    const AT: u8 = 0x40;
+    const ED: u8 = 0x80;
+    let flags = *auth_data.get(32).ok_or("authenticator data is too short")?;
+    let mut rest = auth_data
+        .get(37..)
+        .ok_or("authenticator data is too short")?;
+    if flags & AT != 0 {
+        let id_len = rest
+            .get(16..18)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]) as usize)
+            .ok_or("attested credential data is too short")?;
+        rest = rest
+            .get(18 + id_len..)
+            .ok_or("attested credential data is too short")?;
+        let _: ciborium::Value = ciborium::from_reader(&mut rest)
+            .map_err(|_| "the credential public key does not parse")?;
+    }
+    if flags & ED != 0 {
+        let _: ciborium::Value =
+            ciborium::from_reader(&mut rest).map_err(|_| "the extensions do not parse")?;
+    }
+    if rest.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} bytes after the authenticator data", rest.len()))
+    }
 }

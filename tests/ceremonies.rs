@@ -6,7 +6,7 @@ mod support;
 use rocket::http::{ContentType, Status};
 use serde_json::{json, Value};
 use support::softkey::{SoftKey, Tamper, UP};
-use support::{config, Answer, TestApp};
+use support::{config, soft_account, soft_sign_in, soft_sign_up, Answer, TestApp};
 
 fn redirect(answer: &Answer) -> &str {
     answer.body["redirect"].as_str().unwrap_or("")
@@ -396,7 +396,7 @@ async fn concurrent_finishes_of_one_ceremony_succeed_once() {
             b
         })
         .collect();
-    let answers = futures_join(
+    let answers = support::join_all(
         browsers
             .iter_mut()
             .map(|b| b.post("/passkeys/register/finish", &credential)),
@@ -414,52 +414,12 @@ async fn concurrent_finishes_of_one_ceremony_succeed_once() {
     );
 }
 
-async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
-    let handles: Vec<_> = futures.collect();
-    let mut out = Vec::new();
-    // Poll them all together on this task.
-    let mut pinned: Vec<_> = handles.into_iter().map(Box::pin).collect();
-    let mut results: Vec<Option<F::Output>> = (0..pinned.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in pinned.iter_mut().enumerate() {
-            if results[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => results[i] = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    for r in results {
-        out.extend(r);
-    }
-    out
-}
-
 // ---- What the authenticator says ------------------------------------------------------
-
-/// Starts a sign-up in `browser` and finishes it with a tampered SoftKey response.
-async fn tampered_sign_up(app: &TestApp, tamper: Tamper) -> Answer {
-    let mut browser = app.browser();
-    let start = browser
-        .post("/passkeys/register/start", &json!({ "username": "nora" }))
-        .await;
-    let mut key = SoftKey::random();
-    let credential = key.register(&start.body, &tamper);
-    browser.post("/passkeys/register/finish", &credential).await
-}
 
 #[rocket::async_test]
 async fn the_hand_built_authenticator_is_accepted_when_honest() {
     let app = TestApp::new().await;
-    let answer = tampered_sign_up(&app, Tamper::default()).await;
+    let answer = soft_sign_up(&app, "nora", &Tamper::default()).await.0;
     assert_eq!(answer.status, Status::Ok, "{:?}", answer.body);
 }
 
@@ -549,7 +509,7 @@ async fn registrations_from_a_wrong_origin_or_without_verification_are_refused()
         ),
     ];
     for (case, tamper, code) in cases {
-        let answer = tampered_sign_up(&app, tamper).await;
+        let answer = soft_sign_up(&app, "nora", &tamper).await.0;
         assert_eq!(answer.code(), code, "{case}: {:?}", answer.body);
         answer.assert_error(Status::BadRequest, code);
         let snapshot = app.snapshot().await;
@@ -610,39 +570,6 @@ async fn a_credential_id_of_another_account_is_refused_and_its_owner_still_signs
         .await;
     assert_eq!(answer.status, Status::Ok, "{:?}", answer.body);
     assert_eq!(victim.me().await.expect("signed in")["username"], "victim");
-}
-
-/// Signs up `name` with a SoftKey and signs out; returns the key.
-async fn soft_account(app: &TestApp, name: &str) -> SoftKey {
-    let mut browser = app.browser();
-    let start = browser
-        .post("/passkeys/register/start", &json!({ "username": name }))
-        .await;
-    let mut key = SoftKey::random();
-    let credential = key.register(&start.body, &Tamper::default());
-    let answer = browser.post("/passkeys/register/finish", &credential).await;
-    assert_eq!(answer.status, Status::Ok, "{:?}", answer.body);
-    browser.sign_out().await;
-    key
-}
-
-async fn tampered_sign_in(
-    app: &TestApp,
-    key: &mut SoftKey,
-    username: Option<&str>,
-    tamper: Tamper,
-) -> Answer {
-    let mut browser = app.browser();
-    let body = match username {
-        Some(u) => json!({ "username": u }),
-        None => json!({}),
-    };
-    let start = browser.post("/passkeys/authenticate/start", &body).await;
-    assert_eq!(start.status, Status::Ok);
-    let assertion = key.assert(&start.body, &tamper);
-    browser
-        .post("/passkeys/authenticate/finish", &assertion)
-        .await
 }
 
 #[rocket::async_test]
@@ -748,7 +675,7 @@ async fn bad_sign_ins_are_refused_with_one_code_and_change_nothing() {
         } else {
             &mut victim
         };
-        let answer = tampered_sign_in(&app, key, username, tamper).await;
+        let answer = soft_sign_in(&app, key, username, &tamper).await;
         answer.assert_error(Status::Unauthorized, "authentication_failed");
         assert_eq!(app.snapshot().await, before, "{case}: nothing written");
     }
@@ -756,7 +683,7 @@ async fn bad_sign_ins_are_refused_with_one_code_and_change_nothing() {
     // A passkey this site never saw.
     let mut stranger = SoftKey::random();
     stranger.user_handle = victim_handle;
-    let answer = tampered_sign_in(&app, &mut stranger, None, Tamper::default()).await;
+    let answer = soft_sign_in(&app, &mut stranger, None, &Tamper::default()).await;
     answer.assert_error(Status::Unauthorized, "authentication_failed");
     assert_eq!(
         answer.body["unknown_credential"], true,
@@ -765,7 +692,7 @@ async fn bad_sign_ins_are_refused_with_one_code_and_change_nothing() {
     assert_eq!(app.snapshot().await, before);
 
     // The honest ones still work.
-    let answer = tampered_sign_in(&app, &mut victim, None, Tamper::default()).await;
+    let answer = soft_sign_in(&app, &mut victim, None, &Tamper::default()).await;
     assert_eq!(answer.status, Status::Ok, "{:?}", answer.body);
 }
 

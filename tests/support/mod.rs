@@ -580,3 +580,87 @@ impl CredentialStore for TestStore {
         }
     }
 }
+
+/// A sign-up in a new browser, finished with a SoftKey response bent by `tamper`.
+pub async fn soft_sign_up(
+    app: &TestApp,
+    username: &str,
+    tamper: &softkey::Tamper,
+) -> (Answer, softkey::SoftKey) {
+    let mut key = softkey::SoftKey::random();
+    let answer = soft_sign_up_with(app, username, &mut key, tamper).await;
+    (answer, key)
+}
+
+/// The same with a given key (a chosen credential id, a counter).
+pub async fn soft_sign_up_with(
+    app: &TestApp,
+    username: &str,
+    key: &mut softkey::SoftKey,
+    tamper: &softkey::Tamper,
+) -> Answer {
+    let mut browser = app.browser();
+    let start = browser
+        .post("/passkeys/register/start", &json!({ "username": username }))
+        .await;
+    assert_eq!(start.status, Status::Ok, "register/start: {:?}", start.body);
+    let credential = key.register(&start.body, tamper);
+    browser.post("/passkeys/register/finish", &credential).await
+}
+
+/// An account with an honest SoftKey passkey, signed out.
+pub async fn soft_account(app: &TestApp, username: &str) -> softkey::SoftKey {
+    let (answer, key) = soft_sign_up(app, username, &softkey::Tamper::default()).await;
+    assert_eq!(answer.status, Status::Ok, "{:?}", answer.body);
+    key
+}
+
+/// A sign-in in a new browser (usernameless when `username` is none), with the
+/// assertion bent by `tamper`.
+pub async fn soft_sign_in(
+    app: &TestApp,
+    key: &mut softkey::SoftKey,
+    username: Option<&str>,
+    tamper: &softkey::Tamper,
+) -> Answer {
+    let mut browser = app.browser();
+    let body = match username {
+        Some(u) => json!({ "username": u }),
+        None => json!({}),
+    };
+    let start = browser.post("/passkeys/authenticate/start", &body).await;
+    assert_eq!(
+        start.status,
+        Status::Ok,
+        "authenticate/start: {:?}",
+        start.body
+    );
+    let assertion = key.assert(&start.body, tamper);
+    browser
+        .post("/passkeys/authenticate/finish", &assertion)
+        .await
+}
+
+/// Runs futures together on this task (the local client is not `Send`-friendly).
+pub async fn join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut pinned: Vec<_> = futures.map(Box::pin).collect();
+    let mut results: Vec<Option<F::Output>> = (0..pinned.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in pinned.iter_mut().enumerate() {
+            if results[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => results[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    results.into_iter().flatten().collect()
+}

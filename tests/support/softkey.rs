@@ -42,6 +42,12 @@ pub struct Tamper {
     pub trailing: Vec<u8>,
     /// Flip a bit of the signature.
     pub bad_signature: bool,
+    /// The algorithm the COSE key claims (ES256 is -7).
+    pub cose_alg: Option<i64>,
+    /// Cut the attestation object to this many bytes.
+    pub truncate_attestation: Option<usize>,
+    /// Send these bytes as the attestation object instead.
+    pub attestation_object: Option<Vec<u8>>,
 }
 
 /// One credential: a P-256 key, an id, and the user handle it was created for.
@@ -52,6 +58,7 @@ pub struct SoftKey {
     pub counter: u32,
     pub rp_id: String,
     pub origin: String,
+    cose_alg: i64,
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -67,6 +74,7 @@ impl SoftKey {
             counter: 0,
             rp_id: "localhost".into(),
             origin: super::ORIGIN.into(),
+            cose_alg: -7,
         }
     }
 
@@ -111,7 +119,7 @@ impl SoftKey {
         let y = point.y().expect("y").to_vec();
         let map = Cbor::Map(vec![
             (Cbor::Integer(1.into()), Cbor::Integer(2.into())),
-            (Cbor::Integer(3.into()), Cbor::Integer((-7).into())),
+            (Cbor::Integer(3.into()), Cbor::Integer(self.cose_alg.into())),
             (Cbor::Integer((-1).into()), Cbor::Integer(1.into())),
             (Cbor::Integer((-2).into()), Cbor::Bytes(x)),
             (Cbor::Integer((-3).into()), Cbor::Bytes(y)),
@@ -127,6 +135,7 @@ impl SoftKey {
             self.user_handle = URL_SAFE_NO_PAD.decode(id).expect("user id");
         }
         let client_data = self.client_data("webauthn.create", options, tamper);
+        self.cose_alg = tamper.cose_alg.unwrap_or(-7);
         let mut attested = vec![0u8; 16]; // AAGUID: none
         attested.extend_from_slice(&(self.credential_id.len() as u16).to_be_bytes());
         attested.extend_from_slice(&self.credential_id);
@@ -140,6 +149,12 @@ impl SoftKey {
         ]);
         let mut attestation_object = Vec::new();
         ciborium::into_writer(&object, &mut attestation_object).expect("cbor");
+        if let Some(len) = tamper.truncate_attestation {
+            attestation_object.truncate(len);
+        }
+        if let Some(raw) = &tamper.attestation_object {
+            attestation_object = raw.clone();
+        }
         json!({
             "id": tamper.id.clone().unwrap_or_else(|| b64(&self.credential_id)),
             "rawId": b64(&self.credential_id),
