@@ -54,13 +54,16 @@ async fn refused_sign_in(
     assert_eq!(app.snapshot().await, before, "nothing written ({code})");
 }
 
+/// A change to a response body.
+type Bend = Box<dyn Fn(&mut Value)>;
+
 // ---- A. Parsing and transport ---------------------------------------------------------
 
 #[rocket::async_test]
 async fn a02_wrong_json_types() {
     let app = TestApp::new().await;
     let mut key = soft_account(&app, "victim").await;
-    let bends: Vec<Box<dyn Fn(&mut Value)>> = vec![
+    let bends: Vec<Bend> = vec![
         Box::new(|b| b["rawId"] = json!(123)),
         Box::new(|b| b["response"] = json!([])),
         Box::new(|b| b["response"]["clientDataJSON"] = json!({})),
