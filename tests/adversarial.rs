@@ -818,3 +818,78 @@ async fn f52_cross_site_form_posts_change_nothing() {
     assert_eq!(app.snapshot().await, before);
     assert!(browser.me().await.is_some(), "still signed in");
 }
+
+// ---- Bounded growth -------------------------------------------------------------------
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[rocket::async_test]
+async fn e42_a_flood_of_starts_from_many_addresses_stays_bounded() {
+    let app = TestApp::with(rocket_passkeys::Config {
+        max_pending_ceremonies: 2000,
+        trusted_proxy_header: Some("X-Real-IP".into()),
+        ..config()
+    })
+    .await;
+    let before = rss_kib();
+    let (mut ok, mut full) = (0, 0);
+    for i in 0..20_000u32 {
+        let [a, b, c, d] = (0x0a00_0000 + i).to_be_bytes();
+        let route = if i % 2 == 0 {
+            "/passkeys/authenticate/start"
+        } else {
+            "/passkeys/register/start"
+        };
+        let body = if i % 2 == 0 {
+            json!({})
+        } else {
+            json!({ "username": format!("flood{i}") })
+        };
+        let response = app
+            .client
+            .post(route)
+            .header(ContentType::JSON)
+            .header(Header::new("X-Real-IP", format!("{a}.{b}.{c}.{d}")))
+            .body(body.to_string())
+            .dispatch()
+            .await;
+        match response.status() {
+            Status::Ok => ok += 1,
+            Status::ServiceUnavailable => full += 1,
+            other => panic!("unexpected {other}"),
+        }
+        assert!(app.pending() <= 2000);
+    }
+    assert_eq!(
+        (ok, full),
+        (2000, 18_000),
+        "the cap holds; the rest are told to retry"
+    );
+    let grown_mib = rss_kib().saturating_sub(before) / 1024;
+    eprintln!(
+        "20,000 starts from 20,000 addresses: {} pending, RSS +{grown_mib} MiB",
+        app.pending()
+    );
+    assert!(grown_mib < 50, "memory grew {grown_mib} MiB");
+    // Expiry frees the room.
+    app.clock.advance(std::time::Duration::from_secs(301));
+    let response = app
+        .client
+        .post("/passkeys/authenticate/start")
+        .header(ContentType::JSON)
+        .body("{}")
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(app.pending(), 1);
+}

@@ -144,11 +144,24 @@ impl TestApp {
 
     /// An app whose events go to `events`.
     pub async fn with_events(config: Config, events: Recorder) -> TestApp {
+        TestApp::build(config, events, |f| f).await
+    }
+
+    /// An app with extra Rocket configuration.
+    pub async fn with_figment(config: Config, tweak: impl FnOnce(Figment) -> Figment) -> TestApp {
+        TestApp::build(config, Recorder::default(), tweak).await
+    }
+
+    async fn build(
+        config: Config,
+        events: Recorder,
+        tweak: impl FnOnce(Figment) -> Figment,
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("passkeys.sqlite");
         let clock = ManualClock::new();
         let fairing = Passkeys::custom(config).clock(clock.clone()).events(events);
-        let rocket = rocket::custom(figment(&db))
+        let rocket = rocket::custom(tweak(figment(&db)))
             .attach(fairing)
             .mount("/", routes![me, login, otp, mfa, recent]);
         let client = Client::untracked(rocket).await.expect("the app launches");

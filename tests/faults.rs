@@ -1,0 +1,161 @@
+//! Storage faults: the database gone, locked, or failing inside a transaction. Each
+//! answers 503 JSON with `Retry-After`, never a 500, and leaves nothing half-written.
+
+mod support;
+
+use rocket::http::Status;
+use rocket_db_pools::Database;
+use rocket_passkeys::PasskeysDb;
+use serde_json::json;
+use support::softkey::Tamper;
+use support::{config, soft_account, soft_sign_in, TestApp};
+
+/// A second connection to the app's database file, as another process would have.
+async fn outsider(app: &TestApp) -> sqlx::SqlitePool {
+    let url = format!("sqlite://{}", app.db.display());
+    sqlx::SqlitePool::connect(&url)
+        .await
+        .expect("open the database")
+}
+
+fn unavailable(answer: &support::Answer) {
+    answer.assert_error(Status::ServiceUnavailable, "unavailable");
+    assert!(answer.retry_after.is_some(), "Retry-After is set");
+}
+
+#[rocket::async_test]
+async fn g55_the_database_gone_at_start() {
+    let app = TestApp::new().await;
+    soft_account(&app, "ann").await;
+    let mut signed_in = app.browser();
+    assert_eq!(signed_in.sign_up("abe").await.status, Status::Ok);
+    PasskeysDb::fetch(app.client.rocket())
+        .expect("the pool")
+        .pool()
+        .close()
+        .await;
+    let mut browser = app.browser();
+    let answer = browser
+        .post("/passkeys/register/start", &json!({ "username": "bob" }))
+        .await;
+    unavailable(&answer);
+    let answer = browser
+        .post(
+            "/passkeys/authenticate/start",
+            &json!({ "username": "ann" }),
+        )
+        .await;
+    unavailable(&answer);
+    assert!(browser.cookies.is_empty(), "no ceremony cookie");
+    assert_eq!(app.pending(), 0);
+    // Routes that look up the session answer 503 too, never 500.
+    unavailable(&signed_in.get("/passkeys/credentials").await);
+    unavailable(&signed_in.post("/passkeys/sign-out", &json!({})).await);
+}
+
+/// The database locked by another writer for longer than the busy timeout.
+async fn locked(app: &TestApp) -> sqlx::pool::PoolConnection<sqlx::Sqlite> {
+    let pool = outsider(app).await;
+    let mut conn = pool.acquire().await.expect("a connection");
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut *conn)
+        .await
+        .expect("lock");
+    conn
+}
+
+#[rocket::async_test]
+async fn g56_g59_a_locked_database_between_start_and_finish() {
+    let app = TestApp::with_figment(config(), |f| {
+        f.merge(("databases.passkeys.connect_timeout", 1))
+    })
+    .await;
+    let mut key = soft_account(&app, "cid").await;
+    let before = app.snapshot().await;
+
+    // A sign-up and a sign-in started, then the database locked before they finish.
+    let mut signing_up = app.browser();
+    let start = signing_up
+        .post("/passkeys/register/start", &json!({ "username": "dee" }))
+        .await;
+    let credential = support::softkey::SoftKey::random().register(&start.body, &Tamper::default());
+    let mut signing_in = app.browser();
+    let start = signing_in
+        .post("/passkeys/authenticate/start", &json!({}))
+        .await;
+    let assertion = key.assert(&start.body, &Tamper::default());
+
+    let mut lock = locked(&app).await;
+    let started = std::time::Instant::now();
+    unavailable(
+        &signing_up
+            .post("/passkeys/register/finish", &credential)
+            .await,
+    );
+    unavailable(
+        &signing_in
+            .post("/passkeys/authenticate/finish", &assertion)
+            .await,
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "within the busy timeout"
+    );
+    sqlx::query("ROLLBACK")
+        .execute(&mut *lock)
+        .await
+        .expect("unlock");
+    drop(lock);
+
+    assert_eq!(app.snapshot().await, before, "nothing half-written");
+    // After recovery the consumed ceremonies are cleanly gone, and new ones work.
+    signing_in
+        .post("/passkeys/authenticate/finish", &assertion)
+        .await
+        .assert_error(Status::BadRequest, "ceremony_not_found");
+    assert_eq!(
+        soft_sign_in(&app, &mut key, None, &Tamper::default())
+            .await
+            .status,
+        Status::Ok
+    );
+}
+
+#[rocket::async_test]
+async fn g57_a_failure_inside_the_finish_transaction_rolls_everything_back() {
+    let app = TestApp::new().await;
+    let mut key = soft_account(&app, "eli").await;
+    let before = app.snapshot().await;
+    // Every session insert now fails, after the earlier writes of the same transaction.
+    let pool = outsider(&app).await;
+    sqlx::query(
+        "CREATE TRIGGER fail_sessions BEFORE INSERT ON passkey_sessions \
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+    )
+    .execute(&pool)
+    .await
+    .expect("trigger");
+
+    // A sign-up writes the user and the passkey, then fails on the session.
+    let (answer, _) = support::soft_sign_up(&app, "fay", &Tamper::default()).await;
+    unavailable(&answer);
+    // A sign-in raises the counter and the time of use, then fails on the session.
+    key.counter = 9;
+    unavailable(&soft_sign_in(&app, &mut key, None, &Tamper::default()).await);
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "both transactions rolled back"
+    );
+
+    sqlx::query("DROP TRIGGER fail_sessions")
+        .execute(&pool)
+        .await
+        .expect("drop");
+    assert_eq!(
+        soft_sign_in(&app, &mut key, None, &Tamper::default())
+            .await
+            .status,
+        Status::Ok
+    );
+}
