@@ -797,11 +797,7 @@ fn check_client_data(raw: &[u8], settings: &Settings, expected_type: &str) -> Re
         return Err("clientDataJSON says crossOrigin".into());
     }
     if let Some(top) = data.top_origin {
-        let ours = settings
-            .origins
-            .iter()
-            .any(|o| o.as_str().trim_end_matches('/') == top);
-        if !ours {
+        if !settings.is_our_origin(top) {
             return Err("clientDataJSON topOrigin is another site".into());
         }
     }

@@ -27,6 +27,14 @@ pub struct Config {
     /// `http://localhost:<port>` when the `rp_id` is `localhost`, else `https://<rp_id>`.
     #[serde(deserialize_with = "one_or_many")]
     pub origins: Vec<String>,
+    /// Other origins, on other domains, that may use passkeys of this `rp_id` (WebAuthn
+    /// related origins): served at `/.well-known/webauthn` and accepted at verification.
+    /// Each must be https. Default: none.
+    #[serde(deserialize_with = "one_or_many")]
+    pub related_origins: Vec<String>,
+    /// Launch even though stored passkeys were made for another `rp_id` (they will not
+    /// work under this one). Default: `false`, the launch fails and says how many.
+    pub allow_rp_id_change: bool,
     /// Where the routes and screens are mounted. Default: `/passkeys`.
     pub mount: String,
     /// Whether new accounts may sign up with a passkey. Default: `true`.
@@ -115,6 +123,8 @@ impl Default for Config {
             rp_id: "localhost".into(),
             rp_name: None,
             origins: Vec::new(),
+            related_origins: Vec::new(),
+            allow_rp_id_change: false,
             mount: "/passkeys".into(),
             sign_up: true,
             user_verification: "required".into(),
@@ -174,6 +184,8 @@ pub(crate) struct Settings {
     pub rp_id: String,
     pub rp_name: String,
     pub origins: Vec<Url>,
+    pub related_origins: Vec<Url>,
+    pub allow_rp_id_change: bool,
     pub mount: String,
     pub sign_up: bool,
     pub resident_key_required: bool,
@@ -193,6 +205,17 @@ pub(crate) struct Settings {
     pub secure_cookies: bool,
     pub trusted_proxy_header: Option<String>,
     pub rate_limit: RateLimit,
+}
+
+impl Settings {
+    /// Whether a browser `Origin` (`scheme://host[:port]`) is one of ours, related ones
+    /// included.
+    pub fn is_our_origin(&self, origin: &str) -> bool {
+        self.origins
+            .iter()
+            .chain(&self.related_origins)
+            .any(|o| o.as_str().trim_end_matches('/') == origin)
+    }
 }
 
 impl Config {
@@ -228,6 +251,12 @@ impl Config {
         let origins = origins
             .iter()
             .map(|origin| check_origin(origin, &rp_id))
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let related_origins = self
+            .related_origins
+            .iter()
+            .map(|origin| check_related_origin(origin, &origins))
             .collect::<Result<Vec<_>, _>>()?;
 
         let mount = self.mount.trim_end_matches('/').to_string();
@@ -336,6 +365,8 @@ impl Config {
             rp_name: self.rp_name.clone().unwrap_or_else(|| rp_id.clone()),
             rp_id,
             origins,
+            related_origins,
+            allow_rp_id_change: self.allow_rp_id_change,
             mount,
             sign_up: self.sign_up,
             resident_key_required,
@@ -405,6 +436,28 @@ fn check_origin(origin: &str, rp_id: &str) -> Result<Url, ConfigError> {
     if host != rp_id && !host.ends_with(&format!(".{rp_id}")) {
         return Err(bad(format!(
             "has `{origin}`, whose host is not `{rp_id}` (the rp_id) or a subdomain of it"
+        )));
+    }
+    Ok(url)
+}
+
+fn check_related_origin(origin: &str, own: &[Url]) -> Result<Url, ConfigError> {
+    let bad = |why: String| ConfigError::new("related_origins", why);
+    let url = Url::parse(origin.trim())
+        .map_err(|e| bad(format!("has `{origin}`, which is not a URL ({e})")))?;
+    if url.scheme() != "https" || url.host_str().is_none() {
+        return Err(bad(format!(
+            "has `{origin}`, which must be an https origin"
+        )));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad(format!(
+            "has `{origin}`: an origin is a scheme, host and port only, with no path"
+        )));
+    }
+    if own.contains(&url) {
+        return Err(bad(format!(
+            "has `{origin}`, which is already in `origins`"
         )));
     }
     Ok(url)

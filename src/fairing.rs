@@ -142,6 +142,14 @@ impl Fairing for PasskeysFairing {
                 Ok(secret) => secret,
                 Err(e) => return fail(rocket, format!("cannot read the database: {e}")),
             };
+            match store.rp_ids().await {
+                Ok(counts) => {
+                    if let Err(e) = check_rp_id(&settings, &counts) {
+                        return fail(rocket, e);
+                    }
+                }
+                Err(e) => return fail(rocket, format!("cannot read the database: {e}")),
+            }
             let parts = Parts {
                 accounts,
                 clock,
@@ -150,6 +158,11 @@ impl Fairing for PasskeysFairing {
             };
             let passkeys = assemble(settings, webauthn, screens, store, parts);
             let mount = passkeys.ceremonies.settings.mount.clone();
+            let rocket = if passkeys.ceremonies.settings.related_origins.is_empty() {
+                rocket
+            } else {
+                rocket.mount("/", routes::well_known())
+            };
             Ok(rocket
                 .mount(mount.as_str(), routes::routes())
                 .register(mount.as_str(), routes::catchers())
@@ -169,6 +182,37 @@ impl Fairing for PasskeysFairing {
     }
 }
 
+/// Passkeys only work under the rp id they were made for: a launch that would strand
+/// stored ones fails, naming how many, unless the operator allows it.
+fn check_rp_id(settings: &Settings, counts: &[(String, i64)]) -> Result<(), String> {
+    let stranded: i64 = counts
+        .iter()
+        .filter(|(rp_id, _)| *rp_id != settings.rp_id)
+        .map(|(_, n)| n)
+        .sum();
+    if stranded == 0 {
+        return Ok(());
+    }
+    let others = counts
+        .iter()
+        .filter(|(rp_id, _)| *rp_id != settings.rp_id)
+        .map(|(rp_id, _)| format!("`{rp_id}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sentence = format!(
+        "`passkeys.rp_id` is `{}`, but {stranded} stored passkey(s) were made for {others} and \
+         would stop working; keep the old rp_id (with `related_origins` for new domains) or \
+         set `passkeys.allow_rp_id_change = true` to launch anyway",
+        settings.rp_id
+    );
+    if settings.allow_rp_id_change {
+        log::warn!("passkeys: WARNING: {sentence}");
+        Ok(())
+    } else {
+        Err(sentence)
+    }
+}
+
 fn build_webauthn(settings: &Settings) -> Result<webauthn_rs::Webauthn, String> {
     let first = &settings.origins[0];
     let mut builder = WebauthnBuilder::new(&settings.rp_id, first)
@@ -177,7 +221,10 @@ fn build_webauthn(settings: &Settings) -> Result<webauthn_rs::Webauthn, String> 
         .timeout(Duration::from_secs(settings.ceremony_timeout as u64))
         .allow_subdomains(false)
         .allow_any_port(false);
-    for origin in &settings.origins[1..] {
+    for origin in settings.origins[1..]
+        .iter()
+        .chain(&settings.related_origins)
+    {
         builder = builder.append_allowed_origin(origin);
     }
     builder

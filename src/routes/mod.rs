@@ -25,6 +25,24 @@ pub(crate) fn routes() -> Vec<Route> {
     routes
 }
 
+/// `/.well-known/webauthn`, mounted at the root when related origins are configured.
+pub(crate) fn well_known() -> Vec<Route> {
+    rocket::routes![related_origins]
+}
+
+/// The origins that may use this rp id (WebAuthn related origins).
+#[rocket::get("/.well-known/webauthn")]
+fn related_origins(passkeys: &Passkeys) -> rocket::serde::json::Json<serde_json::Value> {
+    let settings = &passkeys.ceremonies.settings;
+    let origins: Vec<&str> = settings
+        .origins
+        .iter()
+        .chain(&settings.related_origins)
+        .map(|o| o.as_str().trim_end_matches('/'))
+        .collect();
+    rocket::serde::json::Json(serde_json::json!({ "origins": origins }))
+}
+
 /// JSON catchers for the mount path: no failure there answers HTML.
 pub(crate) fn catchers() -> Vec<Catcher> {
     rocket::catchers![json_catcher]
@@ -104,11 +122,7 @@ impl<'r> FromRequest<'r> for SameOrigin {
         };
         let settings = &passkeys.ceremonies.settings;
         if let Some(origin) = request.headers().get_one("Origin") {
-            let ours = settings
-                .origins
-                .iter()
-                .any(|o| o.as_str().trim_end_matches('/') == origin);
-            if !ours {
+            if !settings.is_our_origin(origin) {
                 return fail("This request came from another site.");
             }
         }

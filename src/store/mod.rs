@@ -207,6 +207,9 @@ pub(crate) trait Store: Send + Sync + 'static {
         keep: &[u8; 32],
     ) -> Result<Deleted, StoreError>;
 
+    /// How many passkeys were registered under each rp id.
+    async fn rp_ids(&self) -> Result<Vec<(String, i64)>, StoreError>;
+
     /// Removes expired sessions; returns how many.
     async fn purge_sessions(&self, now: i64) -> Result<u64, StoreError>;
 

@@ -537,6 +537,13 @@ impl Store for SqliteStore {
         Ok(Deleted::Done)
     }
 
+    async fn rp_ids(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        sqlx::query_as("SELECT rp_id, count(*) FROM passkey_credentials GROUP BY rp_id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
     async fn purge_sessions(&self, now: i64) -> Result<u64, StoreError> {
         Ok(
             sqlx::query("DELETE FROM passkey_sessions WHERE expires_at <= ?")
