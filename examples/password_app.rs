@@ -61,6 +61,11 @@ fn escape(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+fn sqlite_only() -> Answer {
+    let body = "<p>This example keeps its users in SQLite.</p>";
+    Answer::Refused((Status::ServiceUnavailable, page("Error", body)))
+}
+
 #[get("/")]
 fn home(user: PasskeyUser) -> RawHtml<String> {
     let how = if user.factors().contains(&Factor::Passkey) {
@@ -122,6 +127,9 @@ async fn sign_up(
     cookies: &CookieJar<'_>,
     form: Form<Credentials<'_>>,
 ) -> Answer {
+    let Some(pool) = db.sqlite() else {
+        return sqlite_only();
+    };
     let username = form.username.trim();
     if username.is_empty() || username.len() > 64 || form.password.len() < 8 {
         let body = "<h1>Create an account</h1><p>Choose a username and a password of at least 8 characters. <a href=\"/signup\">Try again</a></p>";
@@ -140,7 +148,7 @@ async fn sign_up(
             .bind(&id)
             .bind(username)
             .bind(hash.to_string())
-            .execute(db.pool())
+            .execute(pool)
             .await;
     if inserted.is_err() {
         let body = "<h1>Create an account</h1><p>That username is taken. <a href=\"/signup\">Try another</a></p>";
@@ -167,10 +175,13 @@ async fn login(
     cookies: &CookieJar<'_>,
     form: Form<Credentials<'_>>,
 ) -> Answer {
+    let Some(pool) = db.sqlite() else {
+        return sqlite_only();
+    };
     let row: Option<(String, String, String)> =
         sqlx::query_as("SELECT id, username, password_hash FROM app_users WHERE username = ?")
             .bind(form.username.trim())
-            .fetch_optional(db.pool())
+            .fetch_optional(pool)
             .await
             .ok()
             .flatten();
@@ -231,14 +242,14 @@ fn rocket() -> _ {
         .attach(Passkeys::fairing())
         .attach(AdHoc::on_liftoff("app_users table", |rocket| {
             Box::pin(async move {
-                let Some(db) = PasskeysDb::fetch(rocket) else {
+                let Some(pool) = PasskeysDb::fetch(rocket).and_then(|db| db.sqlite()) else {
                     return;
                 };
                 let created = sqlx::query(
                     "CREATE TABLE IF NOT EXISTS app_users (id TEXT PRIMARY KEY NOT NULL, \
                      username TEXT NOT NULL UNIQUE COLLATE NOCASE, password_hash TEXT NOT NULL)",
                 )
-                .execute(db.pool())
+                .execute(pool)
                 .await;
                 if let Err(e) = created {
                     eprintln!("cannot create the app_users table: {e}");

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use parking_lot::Mutex;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use webauthn_rs::prelude::{
     CreationChallengeResponse, Credential, DiscoverableAuthentication, Passkey,
@@ -37,7 +37,7 @@ const MAX_CREDENTIAL_ID: usize = 1023;
 const MAX_NAME: usize = 64;
 
 /// Who a registration is for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum Registrant {
     /// A new account, created at finish.
     SignUp(UserRecord),
@@ -50,6 +50,7 @@ pub(crate) enum Registrant {
 }
 
 /// A started ceremony, kept server-side until its finish takes it.
+#[derive(Serialize, Deserialize)]
 pub(crate) enum Pending {
     Register {
         registrant: Registrant,
@@ -94,11 +95,11 @@ pub(crate) trait CeremonyStore: Send + Sync + 'static {
         now: i64,
     ) -> Result<(), Error>;
     /// Removes and returns the ceremony, atomically: only one caller ever gets it.
-    async fn take(&self, id: &[u8; 16], now: i64) -> Option<Pending>;
+    async fn take(&self, id: &[u8; 16], now: i64) -> Result<Option<Pending>, Error>;
     /// Drops expired ceremonies.
     async fn sweep(&self, now: i64);
-    /// How many are pending.
-    fn len(&self) -> usize;
+    /// How many are pending and not expired.
+    async fn len(&self, now: i64) -> usize;
 }
 
 /// A bounded in-process map of pending ceremonies.
@@ -134,19 +135,15 @@ impl CeremonyStore for MemoryCeremonies {
                 "passkeys: {} ceremonies pending, refusing new ones",
                 map.len()
             );
-            return Err(Error::new(
-                ErrorCode::Unavailable,
-                "Too many sign-ins are in progress. Please try again in a minute.",
-            )
-            .retry_after(30));
+            return Err(full());
         }
         map.insert(id, (pending, expires_at));
         Ok(())
     }
 
-    async fn take(&self, id: &[u8; 16], now: i64) -> Option<Pending> {
-        let (pending, expires_at) = self.map.lock().remove(id)?;
-        (expires_at > now).then_some(pending)
+    async fn take(&self, id: &[u8; 16], now: i64) -> Result<Option<Pending>, Error> {
+        let taken = self.map.lock().remove(id);
+        Ok(taken.and_then(|(pending, expires_at)| (expires_at > now).then_some(pending)))
     }
 
     async fn sweep(&self, now: i64) {
@@ -156,8 +153,90 @@ impl CeremonyStore for MemoryCeremonies {
         map.shrink_to(keep);
     }
 
-    fn len(&self) -> usize {
-        self.map.lock().len()
+    async fn len(&self, now: i64) -> usize {
+        let map = self.map.lock();
+        map.values().filter(|(_, expires)| *expires > now).count()
+    }
+}
+
+/// Pending ceremonies kept in the store's database, shared by every instance (the
+/// PostgreSQL profile): serialised server-side, never sent to the browser.
+pub(crate) struct StoredCeremonies {
+    store: Arc<dyn Store>,
+    cap: usize,
+}
+
+impl StoredCeremonies {
+    pub fn new(store: Arc<dyn Store>, cap: usize) -> Self {
+        StoredCeremonies { store, cap }
+    }
+}
+
+fn full() -> Error {
+    Error::new(
+        ErrorCode::Unavailable,
+        "Too many sign-ins are in progress. Please try again in a minute.",
+    )
+    .retry_after(30)
+}
+
+#[rocket::async_trait]
+impl CeremonyStore for StoredCeremonies {
+    async fn put(
+        &self,
+        id: [u8; 16],
+        pending: Pending,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), Error> {
+        let state = serde_json::to_string(&pending).map_err(|e| {
+            log::error!("passkeys: cannot serialise a ceremony: {e}");
+            Error::internal()
+        })?;
+        let store = &self.store;
+        if store
+            .put_ceremony(&id, &state, expires_at, now, self.cap)
+            .await?
+        {
+            return Ok(());
+        }
+        store.sweep_ceremonies(now).await?;
+        if store
+            .put_ceremony(&id, &state, expires_at, now, self.cap)
+            .await?
+        {
+            Ok(())
+        } else {
+            log::warn!(
+                "passkeys: {} ceremonies pending, refusing new ones",
+                self.cap
+            );
+            Err(full())
+        }
+    }
+
+    async fn take(&self, id: &[u8; 16], now: i64) -> Result<Option<Pending>, Error> {
+        let Some(state) = self.store.take_ceremony(id, now).await? else {
+            return Ok(None);
+        };
+        match serde_json::from_str(&state) {
+            Ok(pending) => Ok(Some(pending)),
+            Err(e) => {
+                // Written by another version of the crate: the user simply starts again.
+                log::warn!("passkeys: a stored ceremony does not parse: {e}");
+                Ok(None)
+            }
+        }
+    }
+
+    async fn sweep(&self, now: i64) {
+        if let Err(e) = self.store.sweep_ceremonies(now).await {
+            log::warn!("passkeys: could not sweep ceremonies: {e}");
+        }
+    }
+
+    async fn len(&self, now: i64) -> usize {
+        self.store.count_ceremonies(now).await.unwrap_or(0)
     }
 }
 
@@ -225,7 +304,7 @@ impl Ceremonies {
     /// Takes the pending ceremony of this kind; any other answer is `ceremony_not_found`.
     async fn take(&self, id: Option<[u8; 16]>, kind: CeremonyKind) -> Result<Pending, Error> {
         let id = id.ok_or_else(Error::ceremony_not_found)?;
-        match self.pending.take(&id, self.now()).await {
+        match self.pending.take(&id, self.now()).await? {
             Some(pending) if pending.kind() == kind => Ok(pending),
             _ => Err(Error::ceremony_not_found()),
         }

@@ -21,7 +21,8 @@ use crate::providers::Providers;
 use crate::routes;
 use crate::screens::Screens;
 use crate::session::Cookies;
-use crate::store::sqlite::{PasskeysDb, SqliteStore};
+use crate::store::pool::{Backend, PasskeysDb};
+use crate::store::sqlite::SqliteStore;
 use crate::store::Store;
 
 /// The default database: an embedded SQLite file beside the app.
@@ -118,15 +119,20 @@ impl Fairing for PasskeysFairing {
             Err(e) => return fail(rocket, format!("`passkeys.templates_dir`: {e}")),
         };
 
-        // The embedded SQLite file and a small pool, unless the app configured them.
-        let figment = rocket
-            .figment()
-            .clone()
-            .join(Serialized::default(
-                "databases.passkeys.url",
-                DEFAULT_DATABASE_URL,
-            ))
-            .join(Serialized::default("databases.passkeys.max_connections", 1));
+        // The embedded SQLite file and, for SQLite (one writer at a time), a pool of one,
+        // unless the app configured them. PostgreSQL keeps rocket_db_pools' default.
+        let figment = rocket.figment().clone().join(Serialized::default(
+            "databases.passkeys.url",
+            DEFAULT_DATABASE_URL,
+        ));
+        let url: String = figment
+            .extract_inner("databases.passkeys.url")
+            .unwrap_or_default();
+        let figment = if url.starts_with("postgres") {
+            figment
+        } else {
+            figment.join(Serialized::default("databases.passkeys.max_connections", 1))
+        };
         let accounts = self.accounts.clone();
         let clock = self.clock.clone();
         let events = self.events.clone();
@@ -134,10 +140,10 @@ impl Fairing for PasskeysFairing {
             let Some(db) = PasskeysDb::fetch(&rocket) else {
                 return fail(rocket, "the passkeys database did not start");
             };
-            let store = match SqliteStore::open(db).await {
-                Ok(store) => Arc::new(store),
-                Err(e) => return fail(rocket, format!("cannot prepare the database: {e}")),
-            };
+            let (store, pending) = open_store(&db.0, settings.max_pending_ceremonies);
+            if let Err(e) = store.migrate().await {
+                return fail(rocket, format!("cannot prepare the database: {e}"));
+            }
             let secret = match store.secret().await {
                 Ok(secret) => secret,
                 Err(e) => return fail(rocket, format!("cannot read the database: {e}")),
@@ -155,6 +161,7 @@ impl Fairing for PasskeysFairing {
                 clock,
                 events,
                 secret,
+                pending,
             };
             let passkeys = assemble(settings, webauthn, screens, store, parts);
             let mount = passkeys.ceremonies.settings.mount.clone();
@@ -238,6 +245,24 @@ struct Parts {
     clock: Arc<dyn Clock>,
     events: Arc<dyn Events>,
     secret: [u8; 32],
+    pending: Arc<dyn CeremonyStore>,
+}
+
+/// The store for the database the pool talks to, and where pending ceremonies live: in
+/// memory beside SQLite (one instance), in the shared database beside PostgreSQL.
+fn open_store(backend: &Backend, cap: usize) -> (Arc<dyn Store>, Arc<dyn CeremonyStore>) {
+    match backend {
+        Backend::Sqlite(pool) => (
+            Arc::new(SqliteStore::new(pool)),
+            Arc::new(MemoryCeremonies::new(cap)),
+        ),
+        #[cfg(feature = "postgres")]
+        Backend::Postgres(pool) => {
+            let store: Arc<dyn Store> = Arc::new(crate::store::postgres::PgStore::new(pool));
+            let ceremonies = Arc::new(crate::ceremony::StoredCeremonies::new(store.clone(), cap));
+            (store, ceremonies)
+        }
+    }
 }
 
 fn assemble(
@@ -257,14 +282,12 @@ fn assemble(
         &settings.rate_limit,
         settings.trusted_proxy_header.clone(),
     ));
-    let pending: Arc<dyn CeremonyStore> =
-        Arc::new(MemoryCeremonies::new(settings.max_pending_ceremonies));
     Passkeys {
         ceremonies: Arc::new(Ceremonies {
             settings,
             webauthn,
             store,
-            pending,
+            pending: parts.pending,
             accounts: parts.accounts,
             clock: parts.clock,
             events: parts.events,

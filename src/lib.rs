@@ -85,4 +85,4 @@ pub use fairing::PasskeysFairing;
 pub use guards::{MultiFactor, PasskeyUser, RecentSignIn};
 pub use passkeys::{AppUser, EnrollmentStats, Passkeys};
 pub use session::Factor;
-pub use store::sqlite::{PasskeysDb, SqlitePool};
+pub use store::pool::{PasskeysConnection, PasskeysDb, PasskeysPool};

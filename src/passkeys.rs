@@ -54,8 +54,9 @@ pub struct Passkeys {
 impl Passkeys {
     /// How many ceremonies are pending (started, not finished, not expired). Bounded by
     /// `max_pending_ceremonies`.
-    pub fn pending_ceremonies(&self) -> usize {
-        self.ceremonies.pending.len()
+    pub async fn pending_ceremonies(&self) -> usize {
+        let now = self.ceremonies.now();
+        self.ceremonies.pending.len(now).await
     }
 
     /// How many clients the rate limiter is tracking. Cleaned every minute.

@@ -251,7 +251,7 @@ async fn a14_get_on_state_changing_routes() {
             .await
             .assert_error(Status::NotFound, "not_found");
     }
-    assert_eq!(app.pending(), 0);
+    assert_eq!(app.pending().await, 0);
 }
 
 // ---- B. Ceremony state ----------------------------------------------------------------
@@ -868,7 +868,7 @@ async fn e42_a_flood_of_starts_from_many_addresses_stays_bounded() {
             Status::ServiceUnavailable => full += 1,
             other => panic!("unexpected {other}"),
         }
-        assert!(app.pending() <= 2000);
+        assert!(app.pending().await <= 2000);
     }
     assert_eq!(
         (ok, full),
@@ -878,7 +878,7 @@ async fn e42_a_flood_of_starts_from_many_addresses_stays_bounded() {
     let grown_mib = rss_kib().saturating_sub(before) / 1024;
     eprintln!(
         "20,000 starts from 20,000 addresses: {} pending, RSS +{grown_mib} MiB",
-        app.pending()
+        app.pending().await
     );
     assert!(grown_mib < 50, "memory grew {grown_mib} MiB");
     // Expiry frees the room.
@@ -891,5 +891,5 @@ async fn e42_a_flood_of_starts_from_many_addresses_stays_bounded() {
         .dispatch()
         .await;
     assert_eq!(response.status(), Status::Ok);
-    assert_eq!(app.pending(), 1);
+    assert_eq!(app.pending().await, 1);
 }

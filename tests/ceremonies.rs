@@ -204,7 +204,7 @@ async fn bad_sign_up_names_are_refused() {
         let answer = browser.post("/passkeys/register/start", &body).await;
         answer.assert_error(Status::BadRequest, "invalid_request");
     }
-    assert_eq!(app.pending(), 0, "no ceremony was started");
+    assert_eq!(app.pending().await, 0, "no ceremony was started");
     assert!(browser.cookies.is_empty(), "no ceremony cookie was set");
 }
 
@@ -779,7 +779,7 @@ async fn malformed_wrong_type_and_oversized_bodies_get_json_errors() {
             .await
             .assert_error(Status::PayloadTooLarge, "payload_too_large");
     }
-    assert_eq!(app.pending(), 0);
+    assert_eq!(app.pending().await, 0);
     let snapshot = app.snapshot().await;
     assert_eq!(
         (snapshot.users, snapshot.credentials, snapshot.sessions),
@@ -881,7 +881,7 @@ async fn ceremonies_are_rate_limited_with_retry_after() {
         .parse()
         .expect("seconds");
     assert!((1..=61).contains(&wait), "{wait}");
-    assert_eq!(app.pending(), 3, "the refused start left no ceremony");
+    assert_eq!(app.pending().await, 3, "the refused start left no ceremony");
     // Registration has its own budget.
     let answer = browser
         .post("/passkeys/register/start", &json!({ "username": "rita" }))
@@ -911,7 +911,7 @@ async fn pending_ceremonies_are_bounded() {
         .await;
     full.assert_error(Status::ServiceUnavailable, "unavailable");
     assert!(full.retry_after.is_some());
-    assert_eq!(app.pending(), 5);
+    assert_eq!(app.pending().await, 5);
     // Expired ones make room.
     app.clock.advance(std::time::Duration::from_secs(301));
     assert_eq!(
@@ -921,5 +921,5 @@ async fn pending_ceremonies_are_bounded() {
             .status,
         Status::Ok
     );
-    assert_eq!(app.pending(), 1);
+    assert_eq!(app.pending().await, 1);
 }

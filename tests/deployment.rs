@@ -20,7 +20,7 @@ async fn a_changed_rp_id_over_existing_passkeys_is_refused_at_launch() {
         origins: vec!["https://example.com".into()],
         ..config()
     };
-    let rocket = rocket::custom(support::figment(&app.db)).attach(Passkeys::custom(moved.clone()));
+    let rocket = rocket::custom(app.figment()).attach(Passkeys::custom(moved.clone()));
     let Err(error) = Client::untracked(rocket).await else {
         panic!("it launched over 2 stranded passkeys");
     };
@@ -34,11 +34,11 @@ async fn a_changed_rp_id_over_existing_passkeys_is_refused_at_launch() {
         allow_rp_id_change: true,
         ..moved
     };
-    let rocket = rocket::custom(support::figment(&app.db)).attach(Passkeys::custom(allowed));
+    let rocket = rocket::custom(app.figment()).attach(Passkeys::custom(allowed));
     assert!(Client::untracked(rocket).await.is_ok());
 
     // The same rp id launches as before.
-    let rocket = rocket::custom(support::figment(&app.db)).attach(Passkeys::custom(config()));
+    let rocket = rocket::custom(app.figment()).attach(Passkeys::custom(config()));
     assert!(Client::untracked(rocket).await.is_ok());
 }
 

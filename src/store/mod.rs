@@ -4,6 +4,9 @@
 //! Every method is one logical write or read; methods that write several rows do it in
 //! one transaction, so a failure leaves nothing half done.
 
+pub(crate) mod pool;
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres;
 pub(crate) mod sqlite;
 
 use webauthn_rs::prelude::{Passkey, Uuid};
@@ -11,7 +14,7 @@ use webauthn_rs::prelude::{Passkey, Uuid};
 use crate::error::StoreError;
 
 /// A passkey account: the random user handle authenticators store, and the app's user id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct UserRecord {
     pub handle: Uuid,
     pub user_id: String,
@@ -119,6 +122,9 @@ pub(crate) enum Deleted {
 /// The storage the crate needs. A backend implements this and runs the shared suite.
 #[rocket::async_trait]
 pub(crate) trait Store: Send + Sync + 'static {
+    /// Brings the schema up to date (run once at launch).
+    async fn migrate(&self) -> Result<(), StoreError>;
+
     /// The account with this username (case-insensitive).
     async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError>;
 
@@ -206,6 +212,38 @@ pub(crate) trait Store: Send + Sync + 'static {
         revoke: bool,
         keep: &[u8; 32],
     ) -> Result<Deleted, StoreError>;
+
+    /// Keeps a serialised pending ceremony, unless `cap` live ones are already kept;
+    /// false when full. Only stores shared by several instances keep ceremonies.
+    async fn put_ceremony(
+        &self,
+        id: &[u8; 16],
+        state: &str,
+        expires_at: i64,
+        now: i64,
+        cap: usize,
+    ) -> Result<bool, StoreError> {
+        let _ = (id, state, expires_at, now, cap);
+        Err(StoreError::Backend("this store keeps no ceremonies".into()))
+    }
+
+    /// Removes and returns a live ceremony, atomically.
+    async fn take_ceremony(&self, id: &[u8; 16], now: i64) -> Result<Option<String>, StoreError> {
+        let _ = (id, now);
+        Err(StoreError::Backend("this store keeps no ceremonies".into()))
+    }
+
+    /// Removes expired ceremonies.
+    async fn sweep_ceremonies(&self, now: i64) -> Result<(), StoreError> {
+        let _ = now;
+        Ok(())
+    }
+
+    /// How many live ceremonies are kept.
+    async fn count_ceremonies(&self, now: i64) -> Result<usize, StoreError> {
+        let _ = now;
+        Ok(0)
+    }
 
     /// How many passkeys were registered under each rp id.
     async fn rp_ids(&self) -> Result<Vec<(String, i64)>, StoreError>;

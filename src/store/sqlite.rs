@@ -4,12 +4,6 @@
 //! `synchronous=NORMAL` and foreign keys on every connection, a small pool (one writer
 //! at a time), and few round trips on the sign-in path.
 
-use std::str::FromStr;
-use std::time::Duration;
-
-use rocket::figment::Figment;
-use rocket_db_pools::{Config as PoolConfig, Database};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::Row;
 use webauthn_rs::prelude::{Passkey, Uuid};
 
@@ -25,57 +19,6 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_enrollment.sql"),
     include_str!("../../migrations/sqlite/0003_management.sql"),
 ];
-
-/// The pool type behind the `passkeys` database: sqlx SQLite, set up for durable,
-/// low-latency writes.
-pub struct SqlitePool(pub(crate) sqlx::SqlitePool);
-
-impl SqlitePool {
-    /// The sqlx pool, for an app that keeps its own tables in the same database.
-    pub fn pool(&self) -> &sqlx::SqlitePool {
-        &self.0
-    }
-}
-
-/// The crate's database, configured under `[default.databases.passkeys]`.
-#[derive(Database)]
-#[database("passkeys")]
-pub struct PasskeysDb(SqlitePool);
-
-#[rocket::async_trait]
-impl rocket_db_pools::Pool for SqlitePool {
-    type Connection = sqlx::pool::PoolConnection<sqlx::Sqlite>;
-    type Error = rocket_db_pools::Error<sqlx::Error>;
-
-    async fn init(figment: &Figment) -> Result<Self, Self::Error> {
-        let config: PoolConfig = figment.extract()?;
-        let options = SqliteConnectOptions::from_str(&config.url)
-            .map_err(rocket_db_pools::Error::Init)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(config.connect_timeout))
-            .statement_cache_capacity(64);
-        let pool = sqlx::pool::PoolOptions::new()
-            .max_connections(config.max_connections.max(1) as u32)
-            .min_connections(config.min_connections.unwrap_or(1))
-            .acquire_timeout(Duration::from_secs(config.connect_timeout))
-            .idle_timeout(config.idle_timeout.map(Duration::from_secs))
-            .connect_with(options)
-            .await
-            .map_err(rocket_db_pools::Error::Init)?;
-        Ok(SqlitePool(pool))
-    }
-
-    async fn get(&self) -> Result<Self::Connection, Self::Error> {
-        self.0.acquire().await.map_err(rocket_db_pools::Error::Get)
-    }
-
-    async fn close(&self) {
-        self.0.close().await;
-    }
-}
 
 /// The [`Store`] over a SQLite pool.
 pub(crate) struct SqliteStore {
@@ -105,25 +48,8 @@ fn uuid(bytes: &[u8]) -> Result<Uuid, StoreError> {
 }
 
 impl SqliteStore {
-    /// Runs the schema migrations that this database has not seen yet.
-    pub(crate) async fn open(pool: &SqlitePool) -> Result<Self, StoreError> {
-        let pool = pool.0.clone();
-        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
-            .fetch_one(&pool)
-            .await
-            .map_err(backend)?;
-        for (index, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
-            // One script on one connection: the schema and its version commit together.
-            let script = format!(
-                "BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {};\nCOMMIT;",
-                index + 1
-            );
-            sqlx::raw_sql(&script)
-                .execute(&pool)
-                .await
-                .map_err(backend)?;
-        }
-        Ok(SqliteStore { pool })
+    pub(crate) fn new(pool: &sqlx::SqlitePool) -> Self {
+        SqliteStore { pool: pool.clone() }
     }
 
     fn user(row: &sqlx::sqlite::SqliteRow) -> Result<UserRecord, StoreError> {
@@ -199,6 +125,25 @@ where
 
 #[rocket::async_trait]
 impl Store for SqliteStore {
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+            // One script on one connection: the schema and its version commit together.
+            let script = format!(
+                "BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {};\nCOMMIT;",
+                index + 1
+            );
+            sqlx::raw_sql(&script)
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
+    }
+
     async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
         sqlx::query(&format!(
             "SELECT {USER_COLUMNS} FROM passkey_users WHERE username = ?"

@@ -117,8 +117,104 @@ fn me(user: PasskeyUser) -> Json<Value> {
 pub struct TestApp {
     pub client: Client,
     pub clock: ManualClock,
+    /// The SQLite file (unused on PostgreSQL).
     pub db: PathBuf,
+    /// The database url the app runs on.
+    pub url: String,
     _dir: tempfile::TempDir,
+}
+
+/// The backend the store suite runs on: PostgreSQL when `PASSKEYS_TEST_POSTGRES` names a
+/// server (and the `postgres` feature is on), else a fresh SQLite file.
+pub fn on_postgres() -> bool {
+    cfg!(feature = "postgres") && std::env::var("PASSKEYS_TEST_POSTGRES").is_ok()
+}
+
+/// A fresh database for one app: a new PostgreSQL database, or a SQLite file in `dir`.
+pub async fn fresh_database(dir: &std::path::Path) -> String {
+    #[cfg(feature = "postgres")]
+    if let Ok(server) = std::env::var("PASSKEYS_TEST_POSTGRES") {
+        let name = format!("passkeys_test_{:032x}", rand::random::<u128>());
+        let admin = sqlx::PgPool::connect(&format!("{server}/postgres"))
+            .await
+            .expect("connect to PASSKEYS_TEST_POSTGRES");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .expect("create a test database");
+        admin.close().await;
+        return format!("{server}/{name}");
+    }
+    format!("sqlite://{}", dir.join("passkeys.sqlite").display())
+}
+
+/// Row counts and credential state, read straight from the database.
+pub async fn read_snapshot(url: &str) -> Snapshot {
+    macro_rules! snapshot {
+        ($pool:expr, $hex:literal) => {{
+            let pool = $pool;
+            let mut counts = Vec::new();
+            for table in ["passkey_users", "passkey_credentials", "passkey_sessions"] {
+                let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+                    .fetch_one(&pool)
+                    .await
+                    .expect("count rows");
+                counts.push(n);
+            }
+            let rows: Vec<(String, i64, bool, Option<i64>)> = sqlx::query_as(concat!(
+                "SELECT ",
+                $hex,
+                ", counter, backup_state, last_used_at FROM passkey_credentials ORDER BY 1"
+            ))
+            .fetch_all(&pool)
+            .await
+            .expect("read credentials");
+            pool.close().await;
+            Snapshot {
+                users: counts[0],
+                credentials: counts[1],
+                sessions: counts[2],
+                credential_rows: rows,
+            }
+        }};
+    }
+    #[cfg(feature = "postgres")]
+    if url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(url)
+            .await
+            .expect("open the test database");
+        return snapshot!(pool, "upper(encode(credential_id, 'hex'))");
+    }
+    let pool = sqlx::SqlitePool::connect(url)
+        .await
+        .expect("open the test database");
+    snapshot!(pool, "hex(credential_id)")
+}
+
+/// The app routes every test instance mounts beside the crate's.
+pub fn app_routes() -> Vec<rocket::Route> {
+    routes![me, login, otp, mfa, recent]
+}
+
+/// Another instance of the test app on the same database (same secret key).
+pub async fn instance(app: &TestApp, config: Config) -> Client {
+    let rocket = rocket::custom(app.figment())
+        .attach(Passkeys::custom(config))
+        .mount("/", app_routes());
+    Client::untracked(rocket)
+        .await
+        .expect("the instance launches")
+}
+
+/// The test configuration with a rate limit no multi-instance test reaches.
+pub fn config_for_instances() -> Config {
+    Config {
+        rate_limit: rocket_passkeys::RateLimit {
+            per_minute: u32::MAX,
+            burst: u32::MAX,
+        },
+        ..config()
+    }
 }
 
 pub fn config() -> Config {
@@ -159,16 +255,18 @@ impl TestApp {
     ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("passkeys.sqlite");
+        let url = fresh_database(dir.path()).await;
         let clock = ManualClock::new();
         let fairing = Passkeys::custom(config).clock(clock.clone()).events(events);
-        let rocket = rocket::custom(tweak(figment(&db)))
+        let rocket = rocket::custom(tweak(figment_for(&url)))
             .attach(fairing)
-            .mount("/", routes![me, login, otp, mfa, recent]);
+            .mount("/", app_routes());
         let client = Client::untracked(rocket).await.expect("the app launches");
         TestApp {
             client,
             clock,
             db,
+            url,
             _dir: dir,
         }
     }
@@ -179,53 +277,33 @@ impl TestApp {
 
     /// Everything a sign-in or registration can write, to compare before and after.
     pub async fn snapshot(&self) -> Snapshot {
-        let url = format!("sqlite://{}", self.db.display());
-        let pool = sqlx::SqlitePool::connect(&url)
-            .await
-            .expect("open the test database");
-        let count = |table: &'static str| {
-            let pool = pool.clone();
-            async move {
-                sqlx::query_scalar::<_, i64>(&format!("SELECT count(*) FROM {table}"))
-                    .fetch_one(&pool)
-                    .await
-                    .expect("count rows")
-            }
-        };
-        let users = count("passkey_users").await;
-        let credentials = count("passkey_credentials").await;
-        let sessions = count("passkey_sessions").await;
-        let rows: Vec<(String, i64, bool, Option<i64>)> = sqlx::query_as(
-            "SELECT hex(credential_id), counter, backup_state, last_used_at \
-             FROM passkey_credentials ORDER BY credential_id",
-        )
-        .fetch_all(&pool)
-        .await
-        .expect("read credentials");
-        pool.close().await;
-        Snapshot {
-            users,
-            credentials,
-            sessions,
-            credential_rows: rows,
-        }
+        read_snapshot(&self.url).await
     }
 
-    pub fn pending(&self) -> usize {
+    /// Rocket's configuration for another app on the same database.
+    pub fn figment(&self) -> Figment {
+        figment_for(&self.url)
+    }
+
+    pub async fn pending(&self) -> usize {
         self.client
             .rocket()
             .state::<Passkeys>()
             .expect("the fairing is attached")
             .pending_ceremonies()
+            .await
     }
 }
 
 pub fn figment(db: &std::path::Path) -> Figment {
+    figment_for(&format!("sqlite://{}", db.display()))
+}
+
+/// Rocket's configuration for a test app on this database (one secret key for every
+/// instance, so each reads the others' private cookies).
+pub fn figment_for(url: &str) -> Figment {
     rocket::Config::figment()
-        .merge((
-            "databases.passkeys.url",
-            format!("sqlite://{}", db.display()),
-        ))
+        .merge(("databases.passkeys.url", url))
         .merge(("log_level", "off"))
         .merge(("secret_key", [7u8; 64].to_vec()))
 }
