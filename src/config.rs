@@ -106,6 +106,10 @@ pub struct RateLimit {
     pub per_minute: u32,
     /// Requests allowed at once before the sustained rate applies. Default: `20`.
     pub burst: u32,
+    /// Count requests in the shared database (PostgreSQL only), so that N instances do
+    /// not allow N times the budget: at most the larger of `per_minute` and `burst` per
+    /// client, kind and clock minute. Default: `false`, each instance counts alone.
+    pub shared: bool,
 }
 
 impl Default for RateLimit {
@@ -113,6 +117,7 @@ impl Default for RateLimit {
         RateLimit {
             per_minute: 60,
             burst: 20,
+            shared: false,
         }
     }
 }

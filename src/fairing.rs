@@ -144,6 +144,11 @@ impl Fairing for PasskeysFairing {
             if let Err(e) = store.migrate().await {
                 return fail(rocket, format!("cannot prepare the database: {e}"));
             }
+            if settings.rate_limit.shared && !store.shared() {
+                let why = "`passkeys.rate_limit.shared` needs a database that several instances \
+                           share (PostgreSQL); SQLite serves one instance";
+                return fail(rocket, why);
+            }
             let secret = match store.secret().await {
                 Ok(secret) => secret,
                 Err(e) => return fail(rocket, format!("cannot read the database: {e}")),
@@ -313,6 +318,9 @@ fn spawn_cleanup(passkeys: &Passkeys) {
             limiter.clean();
             if let Err(e) = ceremonies.store.purge_sessions(now).await {
                 log::warn!("passkeys: could not purge expired sessions: {e}");
+            }
+            if let Err(e) = ceremonies.store.purge_requests(now - 120).await {
+                log::warn!("passkeys: could not purge request counts: {e}");
             }
         }
     });

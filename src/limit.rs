@@ -26,6 +26,25 @@ pub(crate) struct Limiter {
     trusted_header: Option<String>,
 }
 
+impl Action {
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Register => "register",
+            Action::Authenticate => "authenticate",
+            Action::Manage => "manage",
+        }
+    }
+}
+
+/// The answer to a client over its budget.
+pub(crate) fn rate_limited(retry_after: u64) -> Error {
+    Error::new(
+        ErrorCode::RateLimited,
+        "Too many attempts. Please wait a moment and try again.",
+    )
+    .retry_after(retry_after)
+}
+
 impl Limiter {
     pub fn new(limits: &RateLimit, trusted_header: Option<String>) -> Self {
         let per_minute = NonZeroU32::new(limits.per_minute).unwrap_or(NonZeroU32::MIN);
@@ -75,11 +94,7 @@ impl Limiter {
         let key = client.unwrap_or(IpAddr::from([0, 0, 0, 0]));
         limiter.check_key(&key).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
-            Error::new(
-                ErrorCode::RateLimited,
-                "Too many attempts. Please wait a moment and try again.",
-            )
-            .retry_after(wait.as_secs() + 1)
+            rate_limited(wait.as_secs() + 1)
         })
     }
 

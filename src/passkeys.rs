@@ -59,6 +59,33 @@ impl Passkeys {
         self.ceremonies.pending.len(now).await
     }
 
+    /// Admits a request of this kind from this client, or answers 429: counted in the
+    /// shared database with `rate_limit.shared`, else by this instance's limiter.
+    pub(crate) async fn admit(
+        &self,
+        action: crate::limit::Action,
+        client: Option<std::net::IpAddr>,
+    ) -> Result<(), Error> {
+        let settings = &self.ceremonies.settings;
+        if !settings.rate_limit.shared {
+            return self.limiter.check(action, client);
+        }
+        let now = self.ceremonies.now();
+        let window = now - now.rem_euclid(60);
+        let client = client.map(|c| c.to_string()).unwrap_or_default();
+        let key = format!("{}:{client}", action.name());
+        let count = self.ceremonies.store.count_request(&key, window).await?;
+        let budget = settings
+            .rate_limit
+            .per_minute
+            .max(settings.rate_limit.burst);
+        if count > i64::from(budget) {
+            Err(crate::limit::rate_limited((window + 60 - now).max(1) as u64))
+        } else {
+            Ok(())
+        }
+    }
+
     /// How many clients the rate limiter is tracking. Cleaned every minute.
     pub fn rate_limited_clients(&self) -> usize {
         self.limiter.len()

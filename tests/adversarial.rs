@@ -694,6 +694,7 @@ async fn e43_spoofed_forwarding_headers_do_not_split_the_budget() {
         rate_limit: rocket_passkeys::RateLimit {
             per_minute: 1,
             burst: 2,
+            ..Default::default()
         },
         ..config()
     })
@@ -722,6 +723,7 @@ async fn e43_a_trusted_proxy_header_keys_the_budget() {
         rate_limit: rocket_passkeys::RateLimit {
             per_minute: 1,
             burst: 1,
+            ..Default::default()
         },
         trusted_proxy_header: Some("X-Real-IP".into()),
         ..config()

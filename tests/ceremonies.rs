@@ -859,6 +859,7 @@ async fn ceremonies_are_rate_limited_with_retry_after() {
         rate_limit: rocket_passkeys::RateLimit {
             per_minute: 1,
             burst: 3,
+            ..Default::default()
         },
         ..config()
     })

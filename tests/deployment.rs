@@ -91,3 +91,28 @@ async fn no_well_known_file_without_related_origins() {
     let response = app.client.get("/.well-known/webauthn").dispatch().await;
     assert_eq!(response.status(), Status::NotFound);
 }
+
+#[rocket::async_test]
+async fn a_shared_rate_limit_needs_a_shared_database() {
+    if support::on_postgres() {
+        eprintln!("SKIPPED on PostgreSQL: this checks the SQLite refusal");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shared = Config {
+        rate_limit: rocket_passkeys::RateLimit {
+            shared: true,
+            ..Default::default()
+        },
+        ..config()
+    };
+    let rocket = rocket::custom(support::figment(&dir.path().join("p.sqlite")))
+        .attach(Passkeys::custom(shared));
+    let Err(error) = Client::untracked(rocket).await else {
+        panic!("a shared limit launched on SQLite");
+    };
+    assert!(
+        matches!(error.kind(), ErrorKind::FailedFairings(_)),
+        "{error}"
+    );
+}

@@ -150,6 +150,7 @@ async fn finish_bodies_never_get_a_5xx() {
         rate_limit: rocket_passkeys::RateLimit {
             per_minute: u32::MAX,
             burst: u32::MAX,
+            ..Default::default()
         },
         ..support::config()
     })

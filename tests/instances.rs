@@ -180,6 +180,7 @@ async fn instances_share_one_rate_limit_budget_only_when_documented() {
         rate_limit: rocket_passkeys::RateLimit {
             per_minute: 1,
             burst: 2,
+            ..Default::default()
         },
         ..config()
     };
@@ -200,4 +201,43 @@ async fn instances_share_one_rate_limit_budget_only_when_documented() {
         }
     }
     assert_eq!(ok, 4, "a burst of 2 on each of 2 instances");
+}
+
+#[rocket::async_test]
+async fn a_shared_rate_limit_counts_across_instances() {
+    if skipped() {
+        return;
+    }
+    let shared = rocket_passkeys::Config {
+        rate_limit: rocket_passkeys::RateLimit {
+            per_minute: 2,
+            burst: 2,
+            shared: true,
+        },
+        ..config()
+    };
+    let app = TestApp::with(shared.clone()).await;
+    let b = support::instance(&app, shared).await;
+    let mut answers = Vec::new();
+    for client in [&app.client, &b, &app.client, &b] {
+        let mut browser = support::Browser::new(client);
+        answers.push(
+            browser
+                .post("/passkeys/authenticate/start", &json!({}))
+                .await,
+        );
+    }
+    let ok = answers.iter().filter(|a| a.status == Status::Ok).count();
+    assert_eq!(ok, 2, "one budget of 2 for both instances");
+    for refused in answers.iter().filter(|a| a.status != Status::Ok) {
+        refused.assert_error(Status::TooManyRequests, "rate_limited");
+        assert!(refused.retry_after.is_some());
+    }
+    // A new minute, a new budget.
+    app.clock.advance(std::time::Duration::from_secs(60));
+    let mut browser = support::Browser::new(&b);
+    let answer = browser
+        .post("/passkeys/authenticate/start", &json!({}))
+        .await;
+    assert_eq!(answer.status, Status::Ok, "{:?}", answer.body);
 }

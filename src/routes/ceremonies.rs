@@ -35,7 +35,7 @@ async fn register_start(
     jar: &CookieJar<'_>,
     body: Body<RegisterStart>,
 ) -> Result<Json<CreationChallengeResponse>, Error> {
-    passkeys.limiter.check(Action::Register, origin?.client)?;
+    passkeys.admit(Action::Register, origin?.client).await?;
     let session = session?;
     let body = body?.0;
     let (options, id) = passkeys
@@ -56,7 +56,7 @@ async fn register_finish(
     jar: &CookieJar<'_>,
     body: Body<Value>,
 ) -> Result<Json<Value>, Error> {
-    passkeys.limiter.check(Action::Register, origin?.client)?;
+    passkeys.admit(Action::Register, origin?.client).await?;
     let session = session?;
     let body = body?.0;
     let ceremony = passkeys.cookies.take_ceremony(jar, CeremonyKind::Register);
@@ -74,9 +74,7 @@ async fn authenticate_start(
     jar: &CookieJar<'_>,
     body: Body<AuthenticateStart>,
 ) -> Result<Json<RequestChallengeResponse>, Error> {
-    passkeys
-        .limiter
-        .check(Action::Authenticate, origin?.client)?;
+    passkeys.admit(Action::Authenticate, origin?.client).await?;
     let body = body?.0;
     let (options, id) = passkeys.ceremonies.authenticate_start(body).await?;
     passkeys
@@ -93,9 +91,7 @@ async fn authenticate_finish(
     jar: &CookieJar<'_>,
     body: Body<Value>,
 ) -> Result<Json<Value>, Error> {
-    passkeys
-        .limiter
-        .check(Action::Authenticate, origin?.client)?;
+    passkeys.admit(Action::Authenticate, origin?.client).await?;
     let session = session?;
     let body = body?.0;
     let ceremony = passkeys

@@ -126,7 +126,7 @@ async fn rename(
     id: &str,
     body: Result<JsonBody<Rename>, Error>,
 ) -> Result<Json<Value>, Error> {
-    passkeys.limiter.check(Action::Manage, origin?.client)?;
+    passkeys.admit(Action::Manage, origin?.client).await?;
     let (session, _) = signed_in(session)?;
     let name = clean_passkey_name(&body?.0.name)?;
     let id = credential_id(id)?;
@@ -159,7 +159,7 @@ async fn remove(
     session: Guard<&CurrentSession>,
     id: &str,
 ) -> Result<Json<Value>, Error> {
-    passkeys.limiter.check(Action::Manage, origin?.client)?;
+    passkeys.admit(Action::Manage, origin?.client).await?;
     let (session, token_hash) = signed_in(session)?;
     let id = credential_id(id)?;
     let ceremonies = &passkeys.ceremonies;

@@ -245,6 +245,26 @@ pub(crate) trait Store: Send + Sync + 'static {
         Ok(0)
     }
 
+    /// Counts one request under `key` in the minute starting at `window` and returns the
+    /// count so far (stores shared by several instances only).
+    async fn count_request(&self, key: &str, window: i64) -> Result<i64, StoreError> {
+        let _ = (key, window);
+        Err(StoreError::Backend(
+            "this store does not count requests".into(),
+        ))
+    }
+
+    /// Forgets request counts of minutes before `window`.
+    async fn purge_requests(&self, window: i64) -> Result<(), StoreError> {
+        let _ = window;
+        Ok(())
+    }
+
+    /// Whether several instances can share this store (pending ceremonies, request counts).
+    fn shared(&self) -> bool {
+        false
+    }
+
     /// How many passkeys were registered under each rp id.
     async fn rp_ids(&self) -> Result<Vec<(String, i64)>, StoreError>;
 

@@ -12,7 +12,10 @@ use super::{
 use crate::error::StoreError;
 
 /// The schema, in order; the version is kept in `passkey_schema`.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_init.sql"),
+    include_str!("../../migrations/postgres/0002_rate_limits.sql"),
+];
 
 /// Serialises migrations across instances starting at once.
 const MIGRATION_LOCK: i64 = 0x7061_7373_6b65_7973; // "passkeys"
@@ -548,6 +551,32 @@ impl Store for PgStore {
                 .await
                 .map_err(backend)?;
         Ok(n.max(0) as usize)
+    }
+
+    async fn count_request(&self, key: &str, window: i64) -> Result<i64, StoreError> {
+        sqlx::query_scalar(
+            "INSERT INTO passkey_rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
+             ON CONFLICT (key, window_start) DO UPDATE SET count = passkey_rate_limits.count + 1 \
+             RETURNING count",
+        )
+        .bind(key)
+        .bind(window)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)
+    }
+
+    async fn purge_requests(&self, window: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM passkey_rate_limits WHERE window_start < $1")
+            .bind(window)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    fn shared(&self) -> bool {
+        true
     }
 
     async fn rp_ids(&self) -> Result<Vec<(String, i64)>, StoreError> {

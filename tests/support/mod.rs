@@ -196,10 +196,10 @@ pub fn app_routes() -> Vec<rocket::Route> {
     routes![me, login, otp, mfa, recent]
 }
 
-/// Another instance of the test app on the same database (same secret key).
+/// Another instance of the test app on the same database (same secret key, same clock).
 pub async fn instance(app: &TestApp, config: Config) -> Client {
     let rocket = rocket::custom(app.figment())
-        .attach(Passkeys::custom(config))
+        .attach(Passkeys::custom(config).clock(app.clock.clone()))
         .mount("/", app_routes());
     Client::untracked(rocket)
         .await
@@ -212,6 +212,7 @@ pub fn config_for_instances() -> Config {
         rate_limit: rocket_passkeys::RateLimit {
             per_minute: u32::MAX,
             burst: u32::MAX,
+            ..Default::default()
         },
         ..config()
     }
@@ -224,6 +225,7 @@ pub fn config() -> Config {
         rate_limit: rocket_passkeys::RateLimit {
             per_minute: 6000,
             burst: 1000,
+            ..Default::default()
         },
         ..Config::default()
     }
