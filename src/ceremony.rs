@@ -7,6 +7,7 @@
 //! the credential by user handle *and* credential id; and opening the session.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -86,13 +87,15 @@ impl Pending {
 /// instances: a table in the shared database.
 #[rocket::async_trait]
 pub(crate) trait CeremonyStore: Send + Sync + 'static {
-    /// Keeps a ceremony until `expires_at`; fails when the store is full.
+    /// Keeps a ceremony until `expires_at`; fails when the store, or the client's share
+    /// of it, is full.
     async fn put(
         &self,
         id: [u8; 16],
         pending: Pending,
         expires_at: i64,
         now: i64,
+        client: Option<IpAddr>,
     ) -> Result<(), Error>;
     /// Removes and returns the ceremony, atomically: only one caller ever gets it.
     async fn take(&self, id: &[u8; 16], now: i64) -> Result<Option<Pending>, Error>;
@@ -102,17 +105,50 @@ pub(crate) trait CeremonyStore: Send + Sync + 'static {
     async fn len(&self, now: i64) -> usize;
 }
 
+/// The most ceremonies one client (an IPv4 address, an IPv6 /64) may have pending at
+/// once, so that a few clients cannot fill the global cap and lock everyone out.
+pub(crate) const PER_CLIENT: usize = 16;
+
 /// A bounded in-process map of pending ceremonies.
 pub(crate) struct MemoryCeremonies {
     cap: usize,
-    map: Mutex<HashMap<[u8; 16], (Pending, i64)>>,
+    inner: Mutex<Entries>,
+}
+
+#[derive(Default)]
+struct Entries {
+    map: HashMap<[u8; 16], (Pending, i64, Option<IpAddr>)>,
+    per_client: HashMap<IpAddr, usize>,
+}
+
+impl Entries {
+    fn forget(&mut self, client: Option<IpAddr>) {
+        if let Some(client) = client {
+            if let Some(n) = self.per_client.get_mut(&client) {
+                *n -= 1;
+                if *n == 0 {
+                    self.per_client.remove(&client);
+                }
+            }
+        }
+    }
+
+    fn sweep(&mut self, now: i64) {
+        self.map.retain(|_, (_, expires, _)| *expires > now);
+        self.per_client.clear();
+        for (_, _, client) in self.map.values() {
+            if let Some(client) = client {
+                *self.per_client.entry(*client).or_default() += 1;
+            }
+        }
+    }
 }
 
 impl MemoryCeremonies {
     pub fn new(cap: usize) -> Self {
         MemoryCeremonies {
             cap,
-            map: Mutex::new(HashMap::new()),
+            inner: Mutex::new(Entries::default()),
         }
     }
 }
@@ -125,37 +161,55 @@ impl CeremonyStore for MemoryCeremonies {
         pending: Pending,
         expires_at: i64,
         now: i64,
+        client: Option<IpAddr>,
     ) -> Result<(), Error> {
-        let mut map = self.map.lock();
-        if map.len() >= self.cap {
-            map.retain(|_, (_, expires)| *expires > now);
+        let mut entries = self.inner.lock();
+        let crowded = |e: &Entries| {
+            client.is_some_and(|c| e.per_client.get(&c).copied().unwrap_or(0) >= PER_CLIENT)
+        };
+        if entries.map.len() >= self.cap || crowded(&entries) {
+            entries.sweep(now);
         }
-        if map.len() >= self.cap {
+        if crowded(&entries) {
+            return Err(crate::limit::rate_limited(60));
+        }
+        if entries.map.len() >= self.cap {
             log::warn!(
                 "passkeys: {} ceremonies pending, refusing new ones",
-                map.len()
+                entries.map.len()
             );
             return Err(full());
         }
-        map.insert(id, (pending, expires_at));
+        if let Some(client) = client {
+            *entries.per_client.entry(client).or_default() += 1;
+        }
+        entries.map.insert(id, (pending, expires_at, client));
         Ok(())
     }
 
     async fn take(&self, id: &[u8; 16], now: i64) -> Result<Option<Pending>, Error> {
-        let taken = self.map.lock().remove(id);
-        Ok(taken.and_then(|(pending, expires_at)| (expires_at > now).then_some(pending)))
+        let mut entries = self.inner.lock();
+        let Some((pending, expires_at, client)) = entries.map.remove(id) else {
+            return Ok(None);
+        };
+        entries.forget(client);
+        Ok((expires_at > now).then_some(pending))
     }
 
     async fn sweep(&self, now: i64) {
-        let mut map = self.map.lock();
-        map.retain(|_, (_, expires)| *expires > now);
-        let keep = self.cap.min(map.len() * 2);
-        map.shrink_to(keep);
+        let mut entries = self.inner.lock();
+        entries.sweep(now);
+        let keep = self.cap.min(entries.map.len() * 2);
+        entries.map.shrink_to(keep);
     }
 
     async fn len(&self, now: i64) -> usize {
-        let map = self.map.lock();
-        map.values().filter(|(_, expires)| *expires > now).count()
+        let entries = self.inner.lock();
+        entries
+            .map
+            .values()
+            .filter(|(_, expires, _)| *expires > now)
+            .count()
     }
 }
 
@@ -188,6 +242,7 @@ impl CeremonyStore for StoredCeremonies {
         pending: Pending,
         expires_at: i64,
         now: i64,
+        _client: Option<IpAddr>,
     ) -> Result<(), Error> {
         let state = serde_json::to_string(&pending).map_err(|e| {
             log::error!("passkeys: cannot serialise a ceremony: {e}");
@@ -292,11 +347,17 @@ impl Ceremonies {
         }
     }
 
-    async fn remember(&self, pending: Pending) -> Result<[u8; 16], Error> {
+    async fn remember(&self, pending: Pending, client: Option<IpAddr>) -> Result<[u8; 16], Error> {
         let id: [u8; 16] = rand::random();
         let now = self.now();
         self.pending
-            .put(id, pending, now + self.settings.ceremony_timeout, now)
+            .put(
+                id,
+                pending,
+                now + self.settings.ceremony_timeout,
+                now,
+                client,
+            )
             .await?;
         Ok(id)
     }
@@ -316,6 +377,7 @@ impl Ceremonies {
         &self,
         session: Option<(&SessionRecord, [u8; 32])>,
         body: RegisterStart,
+        client: Option<IpAddr>,
     ) -> Result<(CreationChallengeResponse, [u8; 16]), Error> {
         let next = self.next_or_default(body.next.as_deref())?;
         let (registrant, user, exclude) = match session {
@@ -389,11 +451,14 @@ impl Ceremonies {
             }
         }
         let id = self
-            .remember(Pending::Register {
-                registrant,
-                state,
-                next,
-            })
+            .remember(
+                Pending::Register {
+                    registrant,
+                    state,
+                    next,
+                },
+                client,
+            )
             .await?;
         Ok((options, id))
     }
@@ -595,6 +660,7 @@ impl Ceremonies {
     pub async fn authenticate_start(
         &self,
         body: AuthenticateStart,
+        client: Option<IpAddr>,
     ) -> Result<(RequestChallengeResponse, [u8; 16]), Error> {
         let next = self.next_or_default(body.next.as_deref())?;
         let Some(username) = clean_name("username", body.username.as_deref())? else {
@@ -605,7 +671,9 @@ impl Ceremonies {
                         log::error!("passkeys: cannot start a sign-in: {e:?}");
                         Error::internal()
                     })?;
-            let id = self.remember(Pending::Discoverable { state, next }).await?;
+            let id = self
+                .remember(Pending::Discoverable { state, next }, client)
+                .await?;
             return Ok((options, id));
         };
 
@@ -636,7 +704,7 @@ impl Ceremonies {
             }
             _ => (self.decoy_options(&username)?, Pending::Decoy),
         };
-        let id = self.remember(pending).await?;
+        let id = self.remember(pending, client).await?;
         Ok((options, id))
     }
 
@@ -653,17 +721,29 @@ impl Ceremonies {
         let mut hasher = Sha256::new();
         hasher.update(self.secret);
         hasher.update(username.to_lowercase().as_bytes());
-        let fake_id = hasher.finalize()[..16].to_vec();
+        let digest = hasher.finalize();
+        // One or two credential ids of the lengths real authenticators use, all derived
+        // from the username, so the shape says nothing and repeats are identical.
+        let count = 1 + usize::from(digest[0] % 2);
+        let lengths = [16, 20, 32];
         options.mediation = None;
         options.public_key.extensions = None;
-        options.public_key.allow_credentials = vec![AllowCredentials {
-            type_: "public-key".into(),
-            id: fake_id,
-            transports: Some(vec![
-                AuthenticatorTransport::Internal,
-                AuthenticatorTransport::Hybrid,
-            ]),
-        }];
+        options.public_key.allow_credentials = (0..count)
+            .map(|i| {
+                let mut id = Sha256::new();
+                id.update(digest);
+                id.update([i as u8]);
+                let len = lengths[usize::from(digest[1 + i]) % lengths.len()];
+                AllowCredentials {
+                    type_: "public-key".into(),
+                    id: id.finalize()[..len].to_vec(),
+                    transports: Some(vec![
+                        AuthenticatorTransport::Internal,
+                        AuthenticatorTransport::Hybrid,
+                    ]),
+                }
+            })
+            .collect();
         Ok(options)
     }
 
@@ -786,7 +866,9 @@ impl Ceremonies {
         let allowed = match self.settings.counter_policy {
             CounterPolicy::Strict => false,
             // Sync providers report 0; a synced passkey that does is not a clone signal.
-            CounterPolicy::Synced => received == 0 && backed_up,
+            // Only for a passkey that was backup-eligible before: a device-bound key cannot
+            // buy the exemption by claiming to be synced now.
+            CounterPolicy::Synced => received == 0 && backed_up && stored.backup_eligible,
             CounterPolicy::Warn => true,
         };
         if !(allowed && self.settings.counter_policy == CounterPolicy::Synced) {
@@ -832,12 +914,22 @@ fn clean_name(field: &str, value: Option<&str>) -> Result<Option<String>, Error>
             "`{field}` must be at most {MAX_NAME} characters."
         )));
     }
-    if value.chars().any(char::is_control) {
+    if value.chars().any(|c| c.is_control() || is_format(c)) {
         return Err(Error::invalid(format!(
-            "`{field}` must not contain control characters."
+            "`{field}` must not contain control or invisible formatting characters."
         )));
     }
     Ok(Some(value.to_string()))
+}
+
+/// Invisible formatting characters (Unicode Cf) that make one name look like another:
+/// zero-width spaces and joiners, bidirectional controls, soft hyphens, BOMs.
+pub(crate) fn is_format(c: char) -> bool {
+    matches!(c,
+        '\u{ad}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}' | '\u{180e}'
+        | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}'
+        | '\u{e0001}' | '\u{e0020}'..='\u{e007f}')
 }
 
 /// The checks the library leaves to us: `type` and `id` = `rawId`. The stored id is

@@ -65,7 +65,9 @@ impl Limiter {
             Some(name) => request
                 .headers()
                 .get_one(name)
-                .and_then(|v| v.split(',').next())
+                // A proxy appends the address it saw: the last entry is the one it vouches
+                // for; earlier ones came from the client and prove nothing.
+                .and_then(|v| v.rsplit(',').next())
                 .and_then(|v| v.trim().parse().ok())
                 .or_else(|| request.remote().map(|r| r.ip())),
             None => request.remote().map(|r| r.ip()),

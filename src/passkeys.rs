@@ -144,7 +144,11 @@ impl Passkeys {
             handle: Uuid::new_v4(),
             user_id: user.id.to_string(),
             username: user.username.trim().to_string(),
-            display_name: user.display_name.trim().to_string(),
+            // webauthn-rs refuses an empty display name: greet by the username then.
+            display_name: Some(user.display_name.trim())
+                .filter(|name| !name.is_empty())
+                .unwrap_or(user.username.trim())
+                .to_string(),
         };
         let stored = ceremonies.store.upsert_user(&proposed, now).await?;
         let token = new_token();
@@ -188,7 +192,7 @@ impl Passkeys {
         let added = self
             .ceremonies
             .store
-            .add_factors(&token_hash(&token), factor.bit())
+            .add_factors(&token_hash(&token), factor.bit(), self.ceremonies.now())
             .await?;
         if added {
             Ok(())

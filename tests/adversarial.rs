@@ -895,3 +895,114 @@ async fn e42_a_flood_of_starts_from_many_addresses_stays_bounded() {
     assert_eq!(response.status(), Status::Ok);
     assert_eq!(app.pending().await, 1);
 }
+
+// ---- Review follow-ups ----------------------------------------------------------------
+
+#[rocket::async_test]
+async fn e42_one_client_cannot_hold_more_than_its_share_of_pending_ceremonies() {
+    let app = TestApp::with(rocket_passkeys::Config {
+        trusted_proxy_header: Some("X-Real-IP".into()),
+        ..config()
+    })
+    .await;
+    let start = |ip: &'static str| {
+        app.client
+            .post("/passkeys/authenticate/start")
+            .header(ContentType::JSON)
+            .header(Header::new("X-Real-IP", ip))
+            .body("{}")
+            .dispatch()
+    };
+    for _ in 0..16 {
+        assert_eq!(start("192.0.2.1").await.status(), Status::Ok);
+    }
+    let refused = start("192.0.2.1").await;
+    assert_eq!(refused.status(), Status::TooManyRequests);
+    assert!(refused.headers().get_one("Retry-After").is_some());
+    assert_eq!(
+        start("192.0.2.2").await.status(),
+        Status::Ok,
+        "others are not affected"
+    );
+    assert_eq!(app.pending().await, 17);
+}
+
+#[rocket::async_test]
+async fn e43_a_forwarded_list_is_keyed_by_the_address_the_proxy_added() {
+    let app = TestApp::with(rocket_passkeys::Config {
+        rate_limit: rocket_passkeys::RateLimit {
+            per_minute: 1,
+            burst: 1,
+            ..Default::default()
+        },
+        trusted_proxy_header: Some("X-Forwarded-For".into()),
+        ..config()
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        let response = app
+            .client
+            .post("/passkeys/authenticate/start")
+            .header(ContentType::JSON)
+            .header(Header::new(
+                "X-Forwarded-For",
+                format!("203.0.113.{i}, 198.51.100.7"),
+            ))
+            .body("{}")
+            .dispatch()
+            .await;
+        statuses.push(response.status());
+    }
+    assert_eq!(
+        statuses,
+        [Status::Ok, Status::TooManyRequests, Status::TooManyRequests],
+        "the client-written first entry changes nothing"
+    );
+}
+
+#[rocket::async_test]
+async fn d38_a_device_bound_passkey_cannot_claim_the_synced_exemption() {
+    let app = TestApp::new().await;
+    let mut key = SoftKey::random();
+    key.counter = 5;
+    let device = Tamper {
+        flags: Some(UP | UV | AT),
+        ..Tamper::default()
+    };
+    assert_eq!(
+        soft_sign_up_with(&app, "dev", &mut key, &device)
+            .await
+            .status,
+        Status::Ok
+    );
+    let before = app.snapshot().await;
+    // A copy of the key claims to be synced and reports 0, username-first.
+    key.counter = 0;
+    let claims_synced = Tamper {
+        flags: Some(UP | UV | BE | BS),
+        ..Tamper::default()
+    };
+    soft_sign_in(&app, &mut key, Some("dev"), &claims_synced)
+        .await
+        .assert_error(Status::Unauthorized, "authentication_failed");
+    assert_eq!(app.snapshot().await, before, "the flags were not upgraded");
+}
+
+#[rocket::async_test]
+async fn f50_usernames_with_invisible_characters_are_refused() {
+    let app = TestApp::new().await;
+    let mut browser = app.browser();
+    for name in [
+        "ali\u{200b}ce",
+        "\u{202e}ecila",
+        "al\u{ad}ice",
+        "\u{feff}alice",
+    ] {
+        browser
+            .post("/passkeys/register/start", &json!({ "username": name }))
+            .await
+            .assert_error(Status::BadRequest, "invalid_request");
+    }
+    assert_eq!(app.pending().await, 0);
+}

@@ -264,3 +264,19 @@ async fn the_multi_factor_guard_matrix() {
     // A factor cannot be added without a session.
     assert_eq!(nobody.post_form("/otp").await.0, Status::Unauthorized);
 }
+
+#[rocket::async_test]
+async fn an_app_user_without_a_display_name_can_still_enroll() {
+    let app = TestApp::new().await;
+    let mut browser = app.browser();
+    // The app hands over a user whose display name is blank.
+    let (status, _) = browser
+        .post_form("/login?id=blank&name=blank&next=/home&otp=false&display=%20%20")
+        .await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(
+        browser.me().await.expect("signed in")["display_name"],
+        "blank"
+    );
+    assert_eq!(browser.add_passkey().await.status, Status::Ok);
+}

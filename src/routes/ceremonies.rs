@@ -35,12 +35,13 @@ async fn register_start(
     jar: &CookieJar<'_>,
     body: Body<RegisterStart>,
 ) -> Result<Json<CreationChallengeResponse>, Error> {
-    passkeys.admit(Action::Register, origin?.client).await?;
+    let client = origin?.client;
+    passkeys.admit(Action::Register, client).await?;
     let session = session?;
     let body = body?.0;
     let (options, id) = passkeys
         .ceremonies
-        .register_start(session.as_ref(), body)
+        .register_start(session.as_ref(), body, client)
         .await?;
     passkeys
         .cookies
@@ -74,9 +75,10 @@ async fn authenticate_start(
     jar: &CookieJar<'_>,
     body: Body<AuthenticateStart>,
 ) -> Result<Json<RequestChallengeResponse>, Error> {
-    passkeys.admit(Action::Authenticate, origin?.client).await?;
+    let client = origin?.client;
+    passkeys.admit(Action::Authenticate, client).await?;
     let body = body?.0;
-    let (options, id) = passkeys.ceremonies.authenticate_start(body).await?;
+    let (options, id) = passkeys.ceremonies.authenticate_start(body, client).await?;
     passkeys
         .cookies
         .set_ceremony(jar, CeremonyKind::Authenticate, &id);

@@ -104,13 +104,16 @@ struct Rename {
 /// characters (they could disguise one name as another).
 fn clean_passkey_name(name: &str) -> Result<String, Error> {
     let name = name.trim();
-    let bidi = |c: char| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+
     if name.is_empty() || name.chars().count() > MAX_NAME {
         return Err(Error::invalid(format!(
             "A passkey name has 1 to {MAX_NAME} characters."
         )));
     }
-    if name.chars().any(|c| c.is_control() || bidi(c)) {
+    if name
+        .chars()
+        .any(|c| c.is_control() || crate::ceremony::is_format(c))
+    {
         return Err(Error::invalid(
             "A passkey name cannot contain control characters.",
         ));

@@ -178,7 +178,12 @@ pub(crate) trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
 
     /// Adds factors to a live session; false when there is no such session.
-    async fn add_factors(&self, token_hash: &[u8; 32], bits: u32) -> Result<bool, StoreError>;
+    async fn add_factors(
+        &self,
+        token_hash: &[u8; 32],
+        bits: u32,
+        now: i64,
+    ) -> Result<bool, StoreError>;
 
     /// The user's invitation state (empty when never prompted).
     async fn enrollment(&self, handle: Uuid) -> Result<EnrollmentRecord, StoreError>;

@@ -339,15 +339,22 @@ impl Store for SqliteStore {
         tx.commit().await.map_err(backend)
     }
 
-    async fn add_factors(&self, token_hash: &[u8; 32], bits: u32) -> Result<bool, StoreError> {
-        let updated =
-            sqlx::query("UPDATE passkey_sessions SET factors = factors | ? WHERE token_hash = ?")
-                .bind(bits as i64)
-                .bind(&token_hash[..])
-                .execute(&self.pool)
-                .await
-                .map_err(backend)?
-                .rows_affected();
+    async fn add_factors(
+        &self,
+        token_hash: &[u8; 32],
+        bits: u32,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let updated = sqlx::query(
+            "UPDATE passkey_sessions SET factors = factors | ? WHERE token_hash = ? AND expires_at > ?",
+        )
+        .bind(bits as i64)
+        .bind(&token_hash[..])
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?
+        .rows_affected();
         Ok(updated == 1)
     }
 

@@ -48,7 +48,7 @@ pub const GOOGLE_AAGUID: [u8; 16] = [
 
 /// The app's own password sign-in, as an app would write it (the password check is
 /// out of scope here: any `id` is accepted).
-#[post("/login?<id>&<name>&<next>&<otp>")]
+#[post("/login?<id>&<name>&<next>&<otp>&<display>")]
 async fn login(
     passkeys: &Passkeys,
     cookies: &CookieJar<'_>,
@@ -56,11 +56,12 @@ async fn login(
     name: &str,
     next: &str,
     otp: bool,
+    display: Option<&str>,
 ) -> Result<Redirect, rocket_passkeys::Error> {
     let user = AppUser {
         id,
         username: name,
-        display_name: name,
+        display_name: display.unwrap_or(name),
     };
     let factors: &[Factor] = if otp {
         &[Factor::Password, Factor::OneTimeCode]
