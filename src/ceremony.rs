@@ -215,11 +215,13 @@ impl CeremonyStore for MemoryCeremonies {
 
 /// Pending ceremonies kept in the store's database, shared by every instance (the
 /// PostgreSQL profile): serialised server-side, never sent to the browser.
+#[cfg(feature = "postgres")]
 pub(crate) struct StoredCeremonies {
     store: Arc<dyn Store>,
     cap: usize,
 }
 
+#[cfg(feature = "postgres")]
 impl StoredCeremonies {
     pub fn new(store: Arc<dyn Store>, cap: usize) -> Self {
         StoredCeremonies { store, cap }
@@ -234,6 +236,7 @@ fn full() -> Error {
     .retry_after(30)
 }
 
+#[cfg(feature = "postgres")]
 #[rocket::async_trait]
 impl CeremonyStore for StoredCeremonies {
     async fn put(

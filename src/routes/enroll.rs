@@ -1,14 +1,13 @@
 //! The "create a passkey?" prompt and its answers.
 
 use rocket::http::RawStr;
-use rocket::response::content::RawHtml;
 use rocket::response::Redirect;
 use rocket::serde::json::Json;
-use rocket::{get, post, routes, Responder, Route};
+use rocket::{get, post, routes, Route};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{JsonBody, SameOrigin};
+use super::{JsonBody, SameOrigin, Screen};
 use crate::config::local_path;
 use crate::enrollment;
 use crate::error::{Error, ErrorCode};
@@ -18,13 +17,6 @@ use crate::store::EnrollmentEvent;
 
 pub(crate) fn routes() -> Vec<Route> {
     routes![prompt, skip, never]
-}
-
-#[derive(Responder)]
-enum Screen {
-    Page(RawHtml<String>),
-    Redirect(Box<Redirect>),
-    Failed(Error),
 }
 
 #[derive(Serialize)]
@@ -52,13 +44,7 @@ async fn prompt(
         Err(e) => return Screen::Failed(e),
     };
     let Some((session, _)) = session.as_ref() else {
-        let back = format!("{}/enroll{next_query}", settings.mount);
-        let to = format!(
-            "{}/sign-in?next={}",
-            settings.mount,
-            RawStr::new(&back).percent_encode()
-        );
-        return Screen::Redirect(Box::new(Redirect::to(to)));
+        return Screen::sign_in_first(passkeys, &format!("/enroll{next_query}"));
     };
     let store = &*passkeys.ceremonies.store;
     let handle = session.user.handle;
@@ -84,10 +70,7 @@ async fn prompt(
         display_name: &session.user.display_name,
         allow_never: settings.allow_never_prompt,
     };
-    match passkeys.screens.render("enroll", &page) {
-        Ok(html) => Screen::Page(RawHtml(html)),
-        Err(message) => Screen::Failed(Error::new(ErrorCode::Internal, message)),
-    }
+    Screen::render(passkeys, "enroll", &page)
 }
 
 /// The body of `enroll/skip` and `enroll/never`.

@@ -2,17 +2,14 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rocket::http::RawStr;
-use rocket::response::content::RawHtml;
-use rocket::response::Redirect;
 use rocket::serde::json::Json;
-use rocket::{delete, get, patch, routes, Responder, Route};
+use rocket::{delete, get, patch, routes, Route};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::{JsonBody, SameOrigin};
+use super::{JsonBody, SameOrigin, Screen};
 use crate::ceremony::Ceremonies;
 use crate::error::{Error, ErrorCode};
 use crate::events::Event;
@@ -203,13 +200,6 @@ async fn remove(
     })))
 }
 
-#[derive(Responder)]
-enum Screen {
-    Page(RawHtml<String>),
-    Redirect(Box<Redirect>),
-    Failed(Error),
-}
-
 /// One row of the manage screen.
 #[derive(Serialize)]
 struct Row {
@@ -252,13 +242,7 @@ async fn screen(passkeys: &Passkeys, session: Guard<&CurrentSession>) -> Screen 
         Err(e) => return Screen::Failed(e),
     };
     let Some((session, _)) = session.as_ref() else {
-        let back = format!("{}/manage", settings.mount);
-        let to = format!(
-            "{}/sign-in?next={}",
-            settings.mount,
-            RawStr::new(&back).percent_encode()
-        );
-        return Screen::Redirect(Box::new(Redirect::to(to)));
+        return Screen::sign_in_first(passkeys, "/manage");
     };
     let records = match ceremonies.store.credentials(session.user.handle).await {
         Ok(records) => records,
@@ -290,10 +274,7 @@ async fn screen(passkeys: &Passkeys, session: Guard<&CurrentSession>) -> Screen 
         credentials,
         credential_ids,
     };
-    match passkeys.screens.render("manage", &page) {
-        Ok(html) => Screen::Page(RawHtml(html)),
-        Err(message) => Screen::Failed(Error::new(ErrorCode::Internal, message)),
-    }
+    Screen::render(passkeys, "manage", &page)
 }
 
 #[cfg(test)]

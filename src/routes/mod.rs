@@ -61,6 +61,35 @@ fn json_catcher(status: Status, _: &Request<'_>) -> Error {
     Error::new(code, message)
 }
 
+/// What an HTML route answers: the page, a redirect, or a JSON error.
+#[derive(rocket::Responder)]
+pub(crate) enum Screen {
+    Page(rocket::response::content::RawHtml<String>),
+    Redirect(Box<rocket::response::Redirect>),
+    Failed(Error),
+}
+
+impl Screen {
+    /// Sends a signed-out visitor to sign in, then back to `back` (a path under the mount).
+    pub fn sign_in_first(passkeys: &Passkeys, back: &str) -> Screen {
+        let mount = &passkeys.ceremonies.settings.mount;
+        let back = format!("{mount}{back}");
+        let to = format!(
+            "{mount}/sign-in?next={}",
+            rocket::http::RawStr::new(&back).percent_encode()
+        );
+        Screen::Redirect(Box::new(rocket::response::Redirect::to(to)))
+    }
+
+    /// A rendered template, or the render failure.
+    pub fn render<T: serde::Serialize>(passkeys: &Passkeys, name: &str, data: &T) -> Screen {
+        match passkeys.screens.render(name, data) {
+            Ok(html) => Screen::Page(rocket::response::content::RawHtml(html)),
+            Err(message) => Screen::Failed(Error::new(ErrorCode::Internal, message)),
+        }
+    }
+}
+
 /// A JSON request body: `application/json`, at most `body_limit`, parsed.
 pub(crate) struct JsonBody<T>(pub T);
 

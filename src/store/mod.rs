@@ -218,6 +218,7 @@ pub(crate) trait Store: Send + Sync + 'static {
         keep: &[u8; 32],
     ) -> Result<Deleted, StoreError>;
 
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     /// Keeps a serialised pending ceremony, unless `cap` live ones are already kept;
     /// false when full. Only stores shared by several instances keep ceremonies.
     async fn put_ceremony(
@@ -232,18 +233,21 @@ pub(crate) trait Store: Send + Sync + 'static {
         Err(StoreError::Backend("this store keeps no ceremonies".into()))
     }
 
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     /// Removes and returns a live ceremony, atomically.
     async fn take_ceremony(&self, id: &[u8; 16], now: i64) -> Result<Option<String>, StoreError> {
         let _ = (id, now);
         Err(StoreError::Backend("this store keeps no ceremonies".into()))
     }
 
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     /// Removes expired ceremonies.
     async fn sweep_ceremonies(&self, now: i64) -> Result<(), StoreError> {
         let _ = now;
         Ok(())
     }
 
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     /// How many live ceremonies are kept.
     async fn count_ceremonies(&self, now: i64) -> Result<usize, StoreError> {
         let _ = now;
