@@ -1,10 +1,10 @@
 //! The HTML screens and the static script and styles.
 
 use rocket::http::{ContentType, Header};
-use rocket::response::content::RawHtml;
 use rocket::response::Redirect;
 use rocket::{get, routes, Responder, Route};
 
+use super::Screen;
 use crate::config::local_path;
 use crate::guards::CurrentSession;
 use crate::passkeys::Passkeys;
@@ -32,14 +32,6 @@ impl Asset {
     }
 }
 
-#[derive(Responder)]
-enum Screen {
-    Page(RawHtml<String>),
-    Redirect(Box<Redirect>),
-    #[response(status = 500)]
-    Failed(String),
-}
-
 fn page(passkeys: &Passkeys, name: &str, next: Option<&str>) -> Screen {
     let settings = &passkeys.ceremonies.settings;
     let next = next.and_then(local_path).unwrap_or("");
@@ -55,10 +47,7 @@ fn page(passkeys: &Passkeys, name: &str, next: Option<&str>) -> Screen {
         next,
         next_query,
     };
-    match passkeys.screens.render(name, &data) {
-        Ok(html) => Screen::Page(RawHtml(html)),
-        Err(message) => Screen::Failed(message),
-    }
+    Screen::render(passkeys, name, &data)
 }
 
 /// Signed-in visitors go on to `next` instead of seeing the form again.
