@@ -20,13 +20,13 @@ fn home(user: PasskeyUser) -> RawHtml<String> {
     RawHtml(format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Home</title>{STYLE}</head>
-<body><main id="passkeys">
+<title>Home</title><link rel="icon" href="data:,">{STYLE}</head>
+<body class="passkeys-page"><main id="passkeys" class="passkeys-card">
 <h1>Welcome back</h1>
 <p>You are signed in as <strong id="signed-in-user">{name}</strong>.</p>
 <p><a href="/passkeys/manage" id="manage-passkeys">Manage your passkeys</a></p>
-<p id="passkey-error" role="alert" hidden></p>
-<button type="button" data-passkey-action="sign-out">Sign out</button>
+<p id="passkey-error" class="passkeys-error" role="alert" hidden></p>
+<button type="button" class="passkeys-button" data-passkey-action="sign-out">Sign out</button>
 </main>
 <script src="/passkeys/passkeys.js" data-mount="/passkeys" defer></script>
 </body></html>"#
@@ -38,8 +38,8 @@ fn welcome() -> RawHtml<String> {
     RawHtml(format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Welcome</title>{STYLE}</head>
-<body><main id="passkeys">
+<title>Welcome</title><link rel="icon" href="data:,">{STYLE}</head>
+<body class="passkeys-page"><main id="passkeys" class="passkeys-card">
 <h1>Passkeys demo</h1>
 <p>No passwords here: your device unlocks your account.</p>
 <p><a href="/passkeys/sign-in">Sign in</a> or <a href="/passkeys/sign-up">create an account</a>.</p>

@@ -55,7 +55,7 @@
     generic: 'Something went wrong. Please try again.',
     network: 'Could not reach the server. Check your connection and try again.',
     rate_limited: 'Too many attempts. Please wait a moment and try again.',
-    cancelled: 'The passkey request was cancelled or timed out.',
+    cancelled: 'No passkey was used. If this device has none for this site, try another device or sign in another way.',
     already_registered: 'This device already has a passkey for this account.',
     security: 'Passkeys cannot be used at this address. Please check the site address.',
     constraint: 'This device cannot meet the passkey requirements, for example a screen lock.',

@@ -220,6 +220,7 @@ struct ManagePage<'a> {
     user_id: String,
     username: &'a str,
     display_name: &'a str,
+    show_username: bool,
     credentials: Vec<Row>,
     credential_ids: String,
 }
@@ -271,6 +272,7 @@ async fn screen(passkeys: &Passkeys, session: Guard<&CurrentSession>) -> Screen 
         user_id: URL_SAFE_NO_PAD.encode(session.user.handle.as_bytes()),
         username: &session.user.username,
         display_name: &session.user.display_name,
+        show_username: session.user.display_name != session.user.username,
         credentials,
         credential_ids,
     };

@@ -1,0 +1,539 @@
+//! Real-browser tests: the `passkeys_only` and `password_app` examples in headless
+//! Chromium, with Chromium's virtual WebAuthn authenticator standing in for the device.
+//!
+//! Each test runs its own app (on a throwaway database) and its own browser. They
+//! assert on what the person sees (the DOM) and on the server's state (the session, as
+//! `GET /passkeys/credentials` from the page answers it), and poll for conditions
+//! instead of sleeping.
+//!
+//! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian: `apt-get install
+//! chromium chromium-driver`); without them every test prints `SKIPPED` and passes,
+//! unless `PASSKEYS_BROWSER_TESTS=require`. `PASSKEYS_SCREENSHOTS=1` (see
+//! `scripts/screenshots.sh`) saves the screens into `docs/screenshots/`.
+
+#[path = "browser_support/mod.rs"]
+mod browser_support;
+
+use browser_support::{
+    browser_or_skip, poll, server_passkey_count, server_passkeys, submit_sign_up, wait_for_error,
+    wait_for_signed_in_home, App, Browser, UserVerification, VirtualAuthenticator,
+    VirtualCredential, MOUNT,
+};
+use serde_json::{json, Value};
+
+const PASSKEYS_ONLY: &str = "passkeys_only";
+const PASSWORD_APP: &str = "password_app";
+const SIGN_IN: &str = "/passkeys/sign-in";
+
+/// Signs up through the sign-up screen and checks the home page greets the new user.
+fn sign_up(browser: &Browser, app: &App, username: &str, display_name: &str) {
+    submit_sign_up(browser, app, username, display_name);
+    assert_eq!(wait_for_signed_in_home(browser), display_name);
+}
+
+/// Presses "Sign out" on the home page and waits for the signed-out home page.
+fn sign_out(browser: &Browser) {
+    browser.click(r#"[data-passkey-action="sign-out"]"#);
+    browser.wait_for_visible("/", r#"a[href="/passkeys/sign-in"]"#);
+}
+
+/// Nobody is signed in: the server answers 401 for the account's passkeys, and the home
+/// page offers sign-in and sign-up instead of a name.
+fn assert_signed_out(browser: &Browser, app: &App) {
+    assert_eq!(
+        server_passkey_count(browser),
+        None,
+        "the server still has a session"
+    );
+    browser.open(app, "/");
+    browser.wait_for_visible("/", r#"a[href="/passkeys/sign-in"]"#);
+    browser.wait_for_visible("/", r#"a[href="/passkeys/sign-up"]"#);
+    let greeting = browser
+        .element("#signed-in-user")
+        .expect("read the home page");
+    assert!(
+        greeting.is_none(),
+        "signed out, yet the home page shows {greeting:?}"
+    );
+}
+
+/// Signs up as Ada with a fresh authenticator whose user verification succeeds, signs
+/// out, and hands back the authenticator (holding Ada's one passkey).
+fn ada_signed_up_and_out<'b>(browser: &'b Browser, app: &App) -> VirtualAuthenticator<'b> {
+    let authenticator = browser.add_authenticator(UserVerification::Succeeds);
+    sign_up(browser, app, "ada", "Ada Lovelace");
+    sign_out(browser);
+    assert_eq!(authenticator.credentials().len(), 1);
+    authenticator
+}
+
+/// Opens the sign-in screen while the authenticator holds no passkey, so the autofill
+/// request the page starts is refused at once; then puts `passkey` back. From then on
+/// only the button can use it.
+fn open_sign_in_past_autofill(
+    browser: &Browser,
+    app: &App,
+    authenticator: &VirtualAuthenticator<'_>,
+    passkey: &VirtualCredential,
+) {
+    authenticator.remove_all_credentials();
+    browser.open(app, SIGN_IN);
+    assert_eq!(browser.wait_for_autofill_to_settle(), "NotAllowedError");
+    authenticator.add_credential(passkey);
+}
+
+#[test]
+fn sign_up_creates_the_account_with_a_resident_passkey_and_signs_in() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let app = App::start(PASSKEYS_ONLY);
+    let authenticator = browser.add_authenticator(UserVerification::Succeeds);
+
+    browser.open(&app, "/");
+    browser.wait_for_visible("/", r#"a[href="/passkeys/sign-up"]"#);
+    browser.screenshot("welcome");
+
+    browser.open(&app, &format!("{MOUNT}/sign-up"));
+    browser.fill(r#"input[name="username"]"#, "ada");
+    browser.fill(r#"input[name="display_name"]"#, "Ada Lovelace");
+    browser.screenshot("sign-up");
+    browser.click(r#"[data-passkey-action="register"]"#);
+
+    assert_eq!(wait_for_signed_in_home(&browser), "Ada Lovelace");
+    browser.screenshot("home");
+    assert_eq!(server_passkey_count(&browser), Some(1));
+
+    let passkeys = authenticator.credentials();
+    assert_eq!(passkeys.len(), 1, "the authenticator holds one passkey");
+    let passkey = &passkeys[0];
+    assert!(
+        passkey.is_resident(),
+        "a discoverable credential: {passkey:?}"
+    );
+    assert!(
+        passkey.has_user_handle(),
+        "a resident key stores the user handle"
+    );
+    assert_eq!(passkey.rp_id(), "localhost");
+}
+
+#[test]
+fn sign_out_ends_the_session_in_the_page_and_on_the_server() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let app = App::start(PASSKEYS_ONLY);
+    browser.add_authenticator(UserVerification::Succeeds);
+    sign_up(&browser, &app, "grace", "Grace Hopper");
+    let signed_in_cookies = browser.cookies();
+    assert!(
+        signed_in_cookies
+            .iter()
+            .any(|cookie| cookie["httpOnly"] == true),
+        "a session cookie to replay: {signed_in_cookies:?}"
+    );
+
+    sign_out(&browser);
+    assert_signed_out(&browser, &app);
+
+    // The old session cookie, put back, no longer signs anyone in: sign-out ended the
+    // session on the server, not only in this browser.
+    for cookie in &signed_in_cookies {
+        browser.add_cookie(&replayable(cookie));
+    }
+    assert_signed_out(&browser, &app);
+}
+
+/// A cookie as WebDriver can set it on the current page (its domain left to default).
+fn replayable(cookie: &Value) -> Value {
+    let mut replay = json!({ "name": cookie["name"], "value": cookie["value"] });
+    for field in ["path", "httpOnly", "secure", "sameSite"] {
+        if !cookie[field].is_null() {
+            replay[field] = cookie[field].clone();
+        }
+    }
+    replay
+}
+
+#[test]
+fn sign_in_with_the_button_username_first() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let app = App::start(PASSKEYS_ONLY);
+    let authenticator = ada_signed_up_and_out(&browser, &app);
+    let passkey = authenticator.credentials().remove(0);
+
+    open_sign_in_past_autofill(&browser, &app, &authenticator, &passkey);
+    browser.fill(r#"input[name="username"]"#, "ada");
+    browser.click(r#"[data-passkey-action="authenticate"]"#);
+
+    assert_eq!(wait_for_signed_in_home(&browser), "Ada Lovelace");
+    let sign_in = browser.wait_for_button_sign_ins(1);
+    assert_eq!(sign_in.outcome, "resolved");
+    assert_eq!(
+        sign_in.allow_credentials, 1,
+        "a username-first sign-in names the account's passkey"
+    );
+    assert_eq!(server_passkey_count(&browser), Some(1));
+    assert!(
+        authenticator.credentials()[0].sign_count() > passkey.sign_count(),
+        "the passkey signed the sign-in"
+    );
+}
+
+#[test]
+fn sign_in_with_the_button_without_a_username() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let app = App::start(PASSKEYS_ONLY);
+    let authenticator = ada_signed_up_and_out(&browser, &app);
+    let passkey = authenticator.credentials().remove(0);
+
+    open_sign_in_past_autofill(&browser, &app, &authenticator, &passkey);
+    browser.click(r#"[data-passkey-action="authenticate"]"#);
+
+    assert_eq!(wait_for_signed_in_home(&browser), "Ada Lovelace");
+    let sign_in = browser.wait_for_button_sign_ins(1);
+    assert_eq!(sign_in.outcome, "resolved");
+    assert_eq!(
+        sign_in.allow_credentials, 0,
+        "a usernameless sign-in lets the authenticator choose"
+    );
+    assert_eq!(server_passkey_count(&browser), Some(1));
+}
+
+#[test]
+fn sign_in_from_autofill_when_the_page_loads() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let app = App::start(PASSKEYS_ONLY);
+    ada_signed_up_and_out(&browser, &app);
+
+    // With the passkey on the device, the virtual authenticator answers the page's
+    // conditional request by itself, as a person picking it from the autofill would.
+    browser.open(&app, SIGN_IN);
+
+    assert_eq!(wait_for_signed_in_home(&browser), "Ada Lovelace");
+    assert_eq!(server_passkey_count(&browser), Some(1));
+    let calls = browser.webauthn_calls().expect("read the WebAuthn calls");
+    let sign_in = calls.iter().filter(|call| call.method == "get");
+    let outcomes: Vec<(&str, &str)> = sign_in
+        .map(|call| (call.mediation.as_str(), call.outcome.as_str()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [("conditional", "resolved")],
+        "signed in by the autofill request alone"
+    );
+}
+
+#[test]
+fn idle_autofill_without_passkeys_shows_no_error() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let app = App::start(PASSKEYS_ONLY);
+    browser.add_authenticator(UserVerification::Succeeds);
+
+    browser.open(&app, SIGN_IN);
+    // The authenticator has nothing to offer, so the autofill request is refused at
+    // once: the expected rejection, which the page must not report.
+    assert_eq!(browser.wait_for_autofill_to_settle(), "NotAllowedError");
+    let error = browser
+        .element("#passkey-error")
+        .expect("read the page")
+        .expect("the sign-in screen has #passkey-error");
+    assert!(
+        !error.visible,
+        "an idle autofill rejection was shown: {error:?}"
+    );
+    assert_eq!(error.text, "");
+    browser.screenshot("sign-in");
+    assert_eq!(server_passkey_count(&browser), None);
+}
+
+#[test]
+fn sign_in_with_an_authenticator_without_the_passkey_shows_an_error() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let app = App::start(PASSKEYS_ONLY);
+    // Another device: Ada's authenticator goes, one without her passkey comes.
+    ada_signed_up_and_out(&browser, &app).remove();
+    let other_device = browser.add_authenticator(UserVerification::Succeeds);
+    assert!(other_device.credentials().is_empty());
+
+    browser.open(&app, SIGN_IN);
+    assert_eq!(browser.wait_for_autofill_to_settle(), "NotAllowedError");
+    browser.click(r#"[data-passkey-action="authenticate"]"#);
+    assert_eq!(
+        browser.wait_for_button_sign_ins(1).outcome,
+        "NotAllowedError"
+    );
+    let message = wait_for_error(&browser);
+    assert!(message.contains("No passkey was used"), "{message}");
+    browser.screenshot("sign-in-error");
+
+    // Username-first fails the same way.
+    browser.fill(r#"input[name="username"]"#, "ada");
+    browser.click(r#"[data-passkey-action="authenticate"]"#);
+    assert_eq!(
+        browser.wait_for_button_sign_ins(2).outcome,
+        "NotAllowedError"
+    );
+    wait_for_error(&browser);
+
+    assert_signed_out(&browser, &app);
+}
+
+#[test]
+fn sign_up_is_refused_without_user_verification() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let app = App::start(PASSKEYS_ONLY);
+    let authenticator = browser.add_authenticator(UserVerification::Fails);
+
+    // The options require user verification, so Chromium refuses to create the passkey
+    // and the server never sees one. (The server's own check of the UV flag is covered
+    // by the ceremony tests, whose authenticator can lie.)
+    submit_sign_up(&browser, &app, "ada", "Ada Lovelace");
+    let message = wait_for_error(&browser);
+    browser.screenshot("sign-up-error");
+    let calls = browser.webauthn_calls().expect("read the WebAuthn calls");
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(
+        (calls[0].method.as_str(), calls[0].outcome.as_str()),
+        ("create", "NotAllowedError")
+    );
+    assert_eq!(browser.path().expect("current page"), "/passkeys/sign-up");
+    assert_eq!(server_passkey_count(&browser), None, "{message}");
+    assert!(authenticator.credentials().is_empty());
+
+    // No account was made: once verification succeeds, the same username is free.
+    authenticator.set_user_verified(true);
+    browser.click(r#"[data-passkey-action="register"]"#);
+    assert_eq!(wait_for_signed_in_home(&browser), "Ada Lovelace");
+    assert_eq!(server_passkey_count(&browser), Some(1));
+}
+
+#[test]
+fn sign_in_is_refused_without_user_verification() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let app = App::start(PASSKEYS_ONLY);
+    let authenticator = ada_signed_up_and_out(&browser, &app);
+    authenticator.set_user_verified(false);
+
+    // Without verification, Chromium does not use the passkey: the autofill request
+    // gives up quietly, and the button shows why nothing happened.
+    browser.open(&app, SIGN_IN);
+    assert_eq!(browser.wait_for_autofill_to_settle(), "NotAllowedError");
+    browser.click(r#"[data-passkey-action="authenticate"]"#);
+    assert_eq!(
+        browser.wait_for_button_sign_ins(1).outcome,
+        "NotAllowedError"
+    );
+    wait_for_error(&browser);
+    assert_signed_out(&browser, &app);
+
+    // The passkey itself is fine: with verification, the page's autofill signs Ada in.
+    authenticator.set_user_verified(true);
+    browser.open(&app, SIGN_IN);
+    assert_eq!(wait_for_signed_in_home(&browser), "Ada Lovelace");
+}
+
+#[test]
+fn a_passkey_this_site_does_not_know_is_refused() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    // Two sites on localhost: a passkey made on one is offered on the other (passkeys
+    // are bound to the domain, not the port), where no account has it.
+    let elsewhere = App::start(PASSKEYS_ONLY);
+    let app = App::start(PASSKEYS_ONLY);
+    let authenticator = browser.add_authenticator(UserVerification::Succeeds);
+    sign_up(&browser, &elsewhere, "ada", "Ada Lovelace");
+
+    // Autofill offers the passkey, the person takes it, and this site refuses it.
+    browser.open(&app, SIGN_IN);
+    assert_eq!(browser.wait_for_autofill_to_settle(), "resolved");
+    let message = wait_for_error(&browser);
+    assert!(message.contains("did not work"), "{message}");
+    assert_signed_out(&browser, &app);
+
+    // The page told the passkey provider about the unknown passkey (WebAuthn Signal
+    // API), and Chromium removed it, so it is not offered here again.
+    poll("Chromium to remove the unknown passkey", || {
+        Ok(authenticator.credentials().is_empty().then_some(()))
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// password_app: password accounts that add passkeys (progressive enrollment, manage)
+// ---------------------------------------------------------------------------------------
+
+const ENROLL: &str = "/passkeys/enroll";
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Creates a password account on the app's own sign-up page.
+fn password_sign_up(browser: &Browser, app: &App, username: &str) {
+    browser.open(app, "/signup");
+    browser.fill("#username", username);
+    browser.fill("#password", PASSWORD);
+    browser.click("#password-sign-up");
+}
+
+/// Signs in with the password on the app's sign-in page (its home page when signed out).
+fn password_sign_in(browser: &Browser, app: &App, username: &str) {
+    browser.open(app, "/");
+    browser.wait_for_visible("/", "#password-sign-in");
+    browser.fill("#username", username);
+    browser.fill("#password", PASSWORD);
+    browser.click("#password-sign-in");
+}
+
+/// Presses "Sign out" and waits for the sign-in page.
+fn password_app_sign_out(browser: &Browser) {
+    browser.click(r#"[data-passkey-action="sign-out"]"#);
+    browser.wait_for_visible("/", "#password-sign-in");
+}
+
+/// The "create a passkey?" prompt, with its three choices.
+fn wait_for_enrollment_prompt(browser: &Browser) {
+    browser.wait_for_visible(ENROLL, r#"[data-passkey-action="register"]"#);
+    browser.wait_for_visible(ENROLL, r#"[data-passkey-action="skip"]"#);
+    browser.wait_for_visible(ENROLL, r#"[data-passkey-action="never"]"#);
+}
+
+/// Signs up with a password and accepts the prompt: returns with the passkey created and
+/// the home page shown.
+fn password_user_with_a_passkey(browser: &Browser, app: &App, username: &str) {
+    password_sign_up(browser, app, username);
+    wait_for_enrollment_prompt(browser);
+    browser.click(r#"[data-passkey-action="register"]"#);
+    assert_eq!(wait_for_signed_in_home(browser), username);
+}
+
+#[test]
+fn password_app_prompt_creates_a_passkey_that_signs_in_next_time() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let app = App::start(PASSWORD_APP);
+    let authenticator = browser.add_authenticator(UserVerification::Succeeds);
+
+    // A password sign-up is invited to create a passkey.
+    password_sign_up(&browser, &app, "lin");
+    wait_for_enrollment_prompt(&browser);
+    browser.screenshot("enroll");
+    browser.click(r#"[data-passkey-action="register"]"#);
+
+    assert_eq!(wait_for_signed_in_home(&browser), "lin");
+    browser.wait_for_text("/", "with your password");
+    assert_eq!(server_passkey_count(&browser), Some(1));
+    assert_eq!(authenticator.credentials().len(), 1);
+    // The session still holds one factor: the password.
+    browser.open(&app, "/admin");
+    browser.wait_for_visible("/admin", "#admin-refused");
+
+    // Signed out, the sign-in page's autofill offers the new passkey, which signs in
+    // with both factors.
+    browser.open(&app, "/");
+    browser.click(r#"[data-passkey-action="sign-out"]"#);
+    browser.wait_for_text("/", "with a passkey");
+    assert_eq!(wait_for_signed_in_home(&browser), "lin");
+    let autofill = browser.webauthn_calls().expect("read the WebAuthn calls");
+    assert!(
+        autofill
+            .iter()
+            .any(|call| call.is_autofill() && call.outcome == "resolved"),
+        "signed in by autofill: {autofill:?}"
+    );
+    browser.open(&app, "/admin");
+    browser.wait_for_visible("/admin", "#admin");
+}
+
+#[test]
+fn password_app_prompt_not_now_and_dont_ask_again() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let app = App::start(PASSWORD_APP);
+    let authenticator = browser.add_authenticator(UserVerification::Succeeds);
+
+    for (username, choice) in [("sam", "skip"), ("kim", "never")] {
+        password_sign_up(&browser, &app, username);
+        wait_for_enrollment_prompt(&browser);
+        browser.click(&format!(r#"[data-passkey-action="{choice}"]"#));
+        assert_eq!(
+            wait_for_signed_in_home(&browser),
+            username,
+            "after {choice}"
+        );
+        assert_eq!(server_passkey_count(&browser), Some(0));
+
+        // The next password sign-in goes straight home, without the prompt.
+        password_app_sign_out(&browser);
+        if choice == "skip" {
+            browser.screenshot("password-sign-in");
+        }
+        password_sign_in(&browser, &app, username);
+        assert_eq!(
+            wait_for_signed_in_home(&browser),
+            username,
+            "after {choice}"
+        );
+        password_app_sign_out(&browser);
+    }
+    assert!(authenticator.credentials().is_empty());
+}
+
+#[test]
+fn manage_screen_renames_and_deletes_a_passkey() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let app = App::start(PASSWORD_APP);
+    let authenticator = browser.add_authenticator(UserVerification::Succeeds);
+    password_user_with_a_passkey(&browser, &app, "lin");
+
+    browser.click("#manage-passkeys");
+    let manage = format!("{MOUNT}/manage");
+    browser.wait_for_visible(&manage, "[data-passkey-id]");
+    browser.screenshot("manage");
+
+    // Rename: the page saves the name and reloads.
+    let before_rename = browser.document_id();
+    browser.fill(r#"[data-passkey-id] input[name="name"]"#, "Work laptop");
+    browser.click(r#"[data-passkey-id] [data-passkey-action="rename"]"#);
+    browser.wait_for_new_document(&manage, before_rename);
+    let passkeys = server_passkeys(&browser).expect("still signed in");
+    assert_eq!(passkeys[0]["name"], "Work laptop");
+
+    // The device already holds a passkey for this account: adding another is refused
+    // by the authenticator (the options exclude the existing passkey).
+    browser.click(r#"[data-passkey-action="register"]"#);
+    let message = wait_for_error(&browser);
+    assert!(message.contains("already has a passkey"), "{message}");
+    assert_eq!(server_passkey_count(&browser), Some(1));
+
+    // Delete, after confirming; a password account may delete its only passkey.
+    browser.click(r#"[data-passkey-id] [data-passkey-action="delete"]"#);
+    let question = browser.wait_for_dialog();
+    assert!(question.contains("Work laptop"), "{question}");
+    browser.accept_dialog();
+    browser.wait_for_text(&manage, "You have no passkeys yet.");
+    assert_eq!(server_passkey_count(&browser), Some(0));
+    browser.screenshot("manage-empty");
+
+    // The page told the passkey provider which passkeys remain (Signal API): none.
+    poll("Chromium to remove the deleted passkey", || {
+        Ok(authenticator.credentials().is_empty().then_some(()))
+    });
+}
