@@ -537,3 +537,54 @@ fn manage_screen_renames_and_deletes_a_passkey() {
         Ok(authenticator.credentials().is_empty().then_some(()))
     });
 }
+
+#[test]
+fn manage_screen_adds_a_second_passkey_and_refuses_to_delete_the_last() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let app = App::start(PASSKEYS_ONLY);
+    let first_device = browser.add_authenticator(UserVerification::Succeeds);
+    sign_up(&browser, &app, "grace", "Grace Hopper");
+    browser.click("#manage-passkeys");
+    let manage = format!("{MOUNT}/manage");
+    browser.wait_for_visible(&manage, "[data-passkey-id]");
+    let text = browser.page_text().expect("the manage screen");
+    assert!(
+        text.contains("Passkey"),
+        "the provider's name (unknown here): {text}"
+    );
+
+    // A second device adds its own passkey from the same session.
+    first_device.remove();
+    let second_device = browser.add_authenticator(UserVerification::Succeeds);
+    let before = browser.document_id();
+    browser.click(r#"[data-passkey-action="register"]"#);
+    browser.wait_for_new_document(&manage, before);
+    assert_eq!(server_passkey_count(&browser), Some(2));
+    assert_eq!(second_device.credentials().len(), 1);
+
+    // Deleting the second device's passkey: confirmed, gone on the server, and the
+    // browser told (Signal API), so the device forgets it too.
+    let passkeys = server_passkeys(&browser).expect("signed in");
+    let second_id = passkeys[1]["id"].as_str().expect("an id").to_string();
+    let before = browser.document_id();
+    browser.click(&format!(
+        r#"[data-passkey-id="{second_id}"] [data-passkey-action="delete"]"#
+    ));
+    browser.wait_for_dialog();
+    browser.accept_dialog();
+    browser.wait_for_new_document(&manage, before);
+    assert_eq!(server_passkey_count(&browser), Some(1));
+    poll("Chromium to forget the deleted passkey", || {
+        Ok(second_device.credentials().is_empty().then_some(()))
+    });
+
+    // The last passkey of a passkeys-only account stays, and the screen says why.
+    browser.click(r#"[data-passkey-id] [data-passkey-action="delete"]"#);
+    browser.wait_for_dialog();
+    browser.accept_dialog();
+    let message = wait_for_error(&browser);
+    assert!(message.contains("only passkey"), "{message}");
+    assert_eq!(server_passkey_count(&browser), Some(1));
+}
