@@ -119,6 +119,9 @@ pub(crate) struct MemoryCeremonies {
 struct Entries {
     map: HashMap<[u8; 16], (Pending, i64, Option<IpAddr>)>,
     per_client: HashMap<IpAddr, usize>,
+    /// When expired entries were last dropped: at most once a second, so a flood of
+    /// refused starts does not pay a full sweep each.
+    swept_at: i64,
 }
 
 impl Entries {
@@ -167,8 +170,9 @@ impl CeremonyStore for MemoryCeremonies {
         let crowded = |e: &Entries| {
             client.is_some_and(|c| e.per_client.get(&c).copied().unwrap_or(0) >= PER_CLIENT)
         };
-        if entries.map.len() >= self.cap || crowded(&entries) {
+        if (entries.map.len() >= self.cap || crowded(&entries)) && entries.swept_at < now {
             entries.sweep(now);
+            entries.swept_at = now;
         }
         if crowded(&entries) {
             return Err(crate::limit::rate_limited(60));

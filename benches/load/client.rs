@@ -1,12 +1,12 @@
 //! A small HTTP/1.1 client on hyper's connection API: one keep-alive connection per
 //! worker, and a cookie jar per simulated browser.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::{self, SendRequest};
-use hyper::header::{CONTENT_TYPE, COOKIE, HOST, ORIGIN, SET_COOKIE};
+use hyper::header::{HeaderName, CONTENT_TYPE, COOKIE, HOST, ORIGIN, SET_COOKIE};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
@@ -54,11 +54,14 @@ impl Conn {
     }
 
     /// POSTs a JSON body with the jar's cookies, and files the answer's cookies in it.
+    /// `client` is the browser's address, sent as `X-Real-IP` (the crate trusts it as a
+    /// reverse proxy's header, so each simulated browser has its own rate-limit key).
     pub async fn post(
         &mut self,
         path: &str,
         body: Vec<u8>,
         jar: Option<&mut Jar>,
+        client: Ipv4Addr,
     ) -> Result<Response, String> {
         // The server may close an idle keep-alive connection: reconnect once.
         if self.sender.ready().await.is_err() || self.sender.is_closed() {
@@ -69,7 +72,8 @@ impl Conn {
             .uri(path)
             .header(HOST, &self.host)
             .header(ORIGIN, &self.origin)
-            .header(CONTENT_TYPE, "application/json");
+            .header(CONTENT_TYPE, "application/json")
+            .header(HeaderName::from_static("x-real-ip"), client.to_string());
         if let Some(cookies) = jar.as_ref().and_then(|jar| jar.header()) {
             request = request.header(COOKIE, cookies);
         }

@@ -21,8 +21,11 @@
 //! cookie jar and P-256 key): all sign up, then each signs in `K` times (a browser keeps
 //! its cookies, so each sign-in replaces its session). Every ceremony is checked (status
 //! 200, a `redirect` in the body, a session cookie set); failures are counted by step and
-//! status. Last, `authenticate/start` requests flood each server and its RSS growth is
-//! read from /proc/<pid>/status.
+//! status. Each browser has its own address, sent as `X-Real-IP`, which the crate is told
+//! to trust (`trusted_proxy_header`, the documented reverse-proxy set-up), since it limits
+//! requests and pending ceremonies per client address. Last, `authenticate/start`
+//! requests flood each server, each from a new address (a distributed flood, the worst
+//! case for the global bound), and its RSS growth is read from /proc/<pid>/status.
 //!
 //! For profiling, one style or concurrency can be run longer: `BENCH_MODES=usernameless`,
 //! `BENCH_CONCURRENCIES=32`, `BENCH_ROUNDS=15` (sign-ins per browser), `BENCH_FLOOD=0`.
@@ -35,6 +38,7 @@ mod softkey;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -425,6 +429,9 @@ fn start_crate(binary: &Path, pin: bool) -> Server {
             "{per_minute=10000000,burst=1000000}",
         )
         .env("ROCKET_SECRET_KEY", SECRET_KEY)
+        // The documented reverse-proxy set-up: each simulated browser has its own address
+        // (the crate limits pending ceremonies and requests per client address).
+        .env("ROCKET_PASSKEYS_TRUSTED_PROXY_HEADER", "X-Real-IP")
         .stderr(Stdio::null());
     Server::spawn("crate", command, port, pin, Some(dir))
 }
@@ -446,6 +453,8 @@ struct Browser {
     jar: Jar,
     username: String,
     signed_up: bool,
+    /// Its own address, in 10.0.0.0/9.
+    ip: Ipv4Addr,
 }
 
 /// Latencies (microseconds) and outcomes of one phase.
@@ -508,6 +517,7 @@ async fn ceremony(
             &path,
             start_body.to_string().into_bytes(),
             Some(&mut browser.jar),
+            browser.ip,
         )
         .await;
     let answer = match answer {
@@ -544,7 +554,10 @@ async fn ceremony(
     };
     let path = format!("/passkeys/{finish_step}");
     let began = Instant::now();
-    let answer = match conn.post(&path, response, Some(&mut browser.jar)).await {
+    let answer = match conn
+        .post(&path, response, Some(&mut browser.jar), browser.ip)
+        .await
+    {
         Ok(answer) => answer,
         Err(e) => {
             stats.fail(&finish_step, "io".into(), e);
@@ -777,12 +790,20 @@ fn new_browsers(port: u16, mode: Mode, concurrency: usize, count: usize) -> Vec<
         Mode::Usernameless => "ul",
         Mode::UsernameFirst => "uf",
     };
+    // Distinct addresses across the whole run: 10.0.0.0/9, by style and concurrency.
+    let base = u32::from(Ipv4Addr::new(10, 0, 0, 0))
+        + match mode {
+            Mode::Usernameless => 0,
+            Mode::UsernameFirst => 1 << 22,
+        }
+        + (concurrency as u32) * (1 << 12);
     (0..count)
         .map(|i| Browser {
             key: SoftKey::new("localhost", &origin),
             jar: Jar::default(),
             username: format!("bench-{tag}-c{concurrency}-{i}"),
             signed_up: false,
+            ip: Ipv4Addr::from(base + i as u32),
         })
         .collect()
 }
@@ -809,11 +830,22 @@ impl Flood {
     }
 }
 
-async fn flood_worker(mut conn: Conn, count: usize) -> BTreeMap<String, u64> {
+/// A distributed flood, the worst case for the global bound: every start comes from a
+/// new address in 10.128.0.0/9, so no per-client limit applies.
+fn flood_ip(n: usize) -> Ipv4Addr {
+    Ipv4Addr::from(u32::from(Ipv4Addr::new(10, 128, 0, 0)) + n as u32)
+}
+
+async fn flood_worker(mut conn: Conn, first: usize, count: usize) -> BTreeMap<String, u64> {
     let mut statuses = BTreeMap::new();
-    for _ in 0..count {
+    for n in first..first + count {
         let key = match conn
-            .post("/passkeys/authenticate/start", b"{}".to_vec(), None)
+            .post(
+                "/passkeys/authenticate/start",
+                b"{}".to_vec(),
+                None,
+                flood_ip(n),
+            )
             .await
         {
             Ok(answer) => answer.status.to_string(),
@@ -831,9 +863,11 @@ async fn flood(server: &Server, starts: usize, concurrency: usize) -> Flood {
     let cpu_before = server.cpu();
     let began = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
+    let mut first = 0;
     for (i, conn) in conns.into_iter().enumerate() {
         let share = starts / concurrency + usize::from(i < starts % concurrency);
-        tasks.spawn(flood_worker(conn, share));
+        tasks.spawn(flood_worker(conn, first, share));
+        first += share;
     }
     let mut statuses = BTreeMap::new();
     while let Some(done) = tasks.join_next().await {
@@ -848,7 +882,12 @@ async fn flood(server: &Server, starts: usize, concurrency: usize) -> Flood {
     let hwm_after_kib = status_kib(server.pid(), "VmHWM:");
     let mut conn = Conn::connect(server.port).await.expect("connect");
     let after = match conn
-        .post("/passkeys/authenticate/start", b"{}".to_vec(), None)
+        .post(
+            "/passkeys/authenticate/start",
+            b"{}".to_vec(),
+            None,
+            flood_ip(starts),
+        )
         .await
     {
         Ok(answer) => answer.status.to_string(),
@@ -1203,7 +1242,10 @@ impl Report {
         }
 
         let _ = writeln!(w);
-        let _ = writeln!(w, "FLOOD (authenticate/start with {{}}, no cookies kept)");
+        let _ = writeln!(
+            w,
+            "FLOOD (authenticate/start with {{}}, no cookies kept, each from a new address)"
+        );
         let _ = writeln!(
             w,
             "{:<8} {:>7} {:>8} {:>9} | {:>9} {:>9} {:>9} {:>9} | {:<28} | next start",
