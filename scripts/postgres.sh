@@ -23,6 +23,8 @@ if [ -z "$(bin_dir)" ]; then
 fi
 BIN=$(bin_dir)
 
+# A cluster left running by an earlier, interrupted run is stopped first.
+[ -d "$DATA" ] && as_postgres "$BIN/pg_ctl -D $DATA -m fast stop" >/dev/null 2>&1 || true
 rm -rf "$DATA"
 mkdir -p "$DATA"
 [ "$(id -u)" = 0 ] && chown postgres "$DATA"
