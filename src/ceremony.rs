@@ -547,9 +547,7 @@ impl Ceremonies {
                 "the credential id is longer than 1023 bytes",
             ));
         }
-        let aaguid = auth_data_of(&credential.response.attestation_object)
-            .as_deref()
-            .and_then(aaguid_of);
+        let aaguid = aaguid_of(&auth_data);
         let inner = Credential::from(passkey.clone());
         let now = self.now();
         let transports = credential

@@ -22,6 +22,24 @@ pub(crate) struct UserRecord {
     pub display_name: String,
 }
 
+/// A stored passkey as the store rebuilds it: the serialised passkey with the counter and
+/// backup flags of their own columns, which are the truth for what changes after
+/// registration.
+pub(crate) fn stored_passkey(
+    json: &str,
+    counter: i64,
+    backup_state: bool,
+    backup_eligible: bool,
+) -> Result<Passkey, StoreError> {
+    let passkey: Passkey = serde_json::from_str(json)
+        .map_err(|e| StoreError::Backend(format!("a stored passkey does not parse: {e}")))?;
+    let mut credential = webauthn_rs::prelude::Credential::from(passkey);
+    credential.counter = counter as u32;
+    credential.backup_state = backup_state;
+    credential.backup_eligible = backup_eligible;
+    Ok(Passkey::from(credential))
+}
+
 /// A stored passkey. `passkey` carries the counter and backup flags of the columns.
 #[derive(Debug, Clone)]
 pub(crate) struct CredentialRecord {

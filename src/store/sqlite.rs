@@ -5,11 +5,11 @@
 //! at a time), and few round trips on the sign-in path.
 
 use sqlx::Row;
-use webauthn_rs::prelude::{Passkey, Uuid};
+use webauthn_rs::prelude::Uuid;
 
 use super::{
-    CredentialRecord, CredentialUse, Deleted, EnrollmentEvent, EnrollmentRecord, NewSession,
-    SessionRecord, Store, UserRecord,
+    stored_passkey, CredentialRecord, CredentialUse, Deleted, EnrollmentEvent, EnrollmentRecord,
+    NewSession, SessionRecord, Store, UserRecord,
 };
 use crate::error::StoreError;
 
@@ -62,23 +62,21 @@ impl SqliteStore {
     }
 
     fn credential_row(row: &sqlx::sqlite::SqliteRow) -> Result<CredentialRecord, StoreError> {
-        let passkey: &str = row.try_get("passkey").map_err(backend)?;
-        let passkey: Passkey = serde_json::from_str(passkey)
-            .map_err(|e| StoreError::Backend(format!("a stored passkey does not parse: {e}")))?;
         let counter: i64 = row.try_get("counter").map_err(backend)?;
         let backup_state: bool = row.try_get("backup_state").map_err(backend)?;
         let backup_eligible: bool = row.try_get("backup_eligible").map_err(backend)?;
-        // The columns are the truth for what changes after registration.
-        let mut credential = webauthn_rs::prelude::Credential::from(passkey);
-        credential.counter = counter as u32;
-        credential.backup_state = backup_state;
-        credential.backup_eligible = backup_eligible;
+        let passkey = stored_passkey(
+            row.try_get("passkey").map_err(backend)?,
+            counter,
+            backup_state,
+            backup_eligible,
+        )?;
         let transports: &str = row.try_get("transports").map_err(backend)?;
         Ok(CredentialRecord {
             credential_id: row.try_get("credential_id").map_err(backend)?,
             user_handle: uuid(row.try_get::<&[u8], _>("user_handle").map_err(backend)?)?,
             user_id: row.try_get("user_id").map_err(backend)?,
-            passkey: Passkey::from(credential),
+            passkey,
             name: row.try_get("name").map_err(backend)?,
             aaguid: row
                 .try_get::<Option<&[u8]>, _>("aaguid")
