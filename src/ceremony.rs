@@ -30,7 +30,9 @@ use crate::error::{Error, ErrorCode};
 use crate::events::{Event, Events};
 use crate::providers::Providers;
 use crate::session::{new_token, token_hash, CeremonyKind, Factor};
-use crate::store::{CredentialRecord, CredentialUse, NewSession, SessionRecord, Store, UserRecord};
+use crate::store::{
+    CredentialRecord, CredentialUse, NewSession, Owner, SessionRecord, Store, UserRecord,
+};
 
 /// The longest credential id accepted (WebAuthn: ids above 1023 bytes SHOULD fail).
 const MAX_CREDENTIAL_ID: usize = 1023;
@@ -42,11 +44,13 @@ const MAX_NAME: usize = 64;
 pub(crate) enum Registrant {
     /// A new account, created at finish.
     SignUp(UserRecord),
-    /// A signed-in user adding a passkey, bound to the session that started it.
+    /// A signed-in user adding a passkey, bound to the session that started it and to the
+    /// account as it was then (its generation).
     Existing {
         handle: Uuid,
         user_id: String,
         session: [u8; 32],
+        generation: i64,
     },
 }
 
@@ -410,6 +414,7 @@ impl Ceremonies {
                     handle: session.user.handle,
                     user_id: session.user.user_id.clone(),
                     session: hash,
+                    generation: self.store.generation(session.user.handle).await?,
                 };
                 (registrant, session.user.clone(), Some(exclude))
             }
@@ -512,9 +517,9 @@ impl Ceremonies {
             }
         }
 
-        let (handle, new_user) = match &registrant {
-            Registrant::SignUp(user) => (user.handle, Some(user.clone())),
-            Registrant::Existing { handle, .. } => (*handle, None),
+        let (handle, signing_up) = match &registrant {
+            Registrant::SignUp(user) => (user.handle, true),
+            Registrant::Existing { handle, .. } => (*handle, false),
         };
         let passkey = match self
             .webauthn
@@ -524,7 +529,7 @@ impl Ceremonies {
             Err(e) => {
                 // webauthn-rs refuses an excluded (already registered) credential with this.
                 let excluded = matches!(e, WebauthnError::CredentialAlteredAlgFromRequest)
-                    && new_user.is_none()
+                    && !signing_up
                     && self
                         .store
                         .credential(handle, &credential.raw_id)
@@ -576,9 +581,21 @@ impl Ceremonies {
             passkey,
         };
 
-        let Some(mut user) = new_user else {
-            self.store.add_credential(None, &record, None).await?;
-            if let Registrant::Existing { user_id, .. } = &registrant {
+        let mut user = match registrant {
+            Registrant::SignUp(user) => user,
+            Registrant::Existing {
+                handle,
+                user_id,
+                session,
+                generation,
+            } => {
+                let owner = Owner::Existing {
+                    handle,
+                    session: &session,
+                    generation,
+                    now,
+                };
+                self.store.add_credential(owner, &record).await?;
                 self.events.event(&Event::PasskeyAdded {
                     user_id: user_id.clone(),
                     credential_id: URL_SAFE_NO_PAD.encode(&credential_id),
@@ -591,11 +608,11 @@ impl Ceremonies {
                 if let Err(e) = counted {
                     log::warn!("passkeys: could not count an enrollment: {e}");
                 }
+                return Ok(SignedIn {
+                    token: None,
+                    redirect: next,
+                });
             }
-            return Ok(SignedIn {
-                token: None,
-                redirect: next,
-            });
         };
 
         // A sign-up: the app's account (if it owns users), the passkey and a session.
@@ -618,7 +635,13 @@ impl Ceremonies {
         let session = self.new_session(&token, handle, true, credential_id);
         if let Err(e) = self
             .store
-            .add_credential(Some(&user), &record, Some(&session))
+            .add_credential(
+                Owner::New {
+                    user: &user,
+                    session: &session,
+                },
+                &record,
+            )
             .await
         {
             if let Some(accounts) = &self.accounts {
@@ -752,10 +775,12 @@ impl Ceremonies {
         Ok(options)
     }
 
-    /// Finishes a sign-in and opens a session.
+    /// Finishes a sign-in and opens a session, ending the one it `replaces` (the hash of
+    /// the token the browser held, if any) in the same transaction.
     pub async fn authenticate_finish(
         &self,
         ceremony: Option<[u8; 16]>,
+        replaces: Option<[u8; 32]>,
         body: serde_json::Value,
     ) -> Result<SignedIn, Error> {
         let pending = self.take(ceremony, CeremonyKind::Authenticate).await?;
@@ -833,7 +858,11 @@ impl Ceremonies {
         };
         let session = self.new_session(&token, stored.user_handle, true, credential_id);
         // Written only if the credential still exists (it may have been deleted).
-        if !self.store.record_sign_in(&used, &session).await? {
+        let recorded = self
+            .store
+            .record_sign_in(&used, &session, replaces.as_ref())
+            .await?;
+        if !recorded {
             let why = "the credential was deleted during the sign-in";
             return Err(self.refused(Some(&stored.user_id), why));
         }

@@ -73,6 +73,9 @@ pub struct Config {
     pub after_sign_out: String,
     /// The largest JSON body the routes read. Default: `64 KiB`.
     pub body_limit: ByteUnit,
+    /// How long a client may take to send a JSON body once its headers arrived; a slower
+    /// one is answered 408 and its connection freed. Default: `10s`.
+    pub body_timeout: Duration,
     /// A directory whose `*.hbs` files replace the built-in screens of the same name.
     /// Default: none.
     pub templates_dir: Option<PathBuf>,
@@ -146,6 +149,7 @@ impl Default for Config {
             after_sign_in: "/".into(),
             after_sign_out: "/".into(),
             body_limit: ByteUnit::Kibibyte(64),
+            body_timeout: Duration::from_secs(10),
             templates_dir: None,
             secure_cookies: None,
             trusted_proxy_header: None,
@@ -206,6 +210,7 @@ pub(crate) struct Settings {
     pub after_sign_in: String,
     pub after_sign_out: String,
     pub body_limit: ByteUnit,
+    pub body_timeout: std::time::Duration,
     pub templates_dir: Option<PathBuf>,
     pub secure_cookies: bool,
     pub trusted_proxy_header: Option<String>,
@@ -323,6 +328,7 @@ impl Config {
         let session_ttl = positive("session_ttl", self.session_ttl)?;
         let remind_after = positive("remind_after", self.remind_after)?;
         let reauth_max_age = positive("reauth_max_age", self.reauth_max_age)?;
+        let body_timeout = positive("body_timeout", self.body_timeout)?;
         if self.max_pending_ceremonies == 0 {
             return Err(ConfigError::new(
                 "max_pending_ceremonies",
@@ -387,6 +393,7 @@ impl Config {
             after_sign_in: self.after_sign_in.clone(),
             after_sign_out: self.after_sign_out.clone(),
             body_limit: self.body_limit,
+            body_timeout: std::time::Duration::from_secs(body_timeout as u64),
             templates_dir: self.templates_dir.clone(),
             secure_cookies,
             trusted_proxy_header: self.trusted_proxy_header.clone(),

@@ -20,6 +20,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// 415: the body is not `application/json`.
     UnsupportedMediaType,
+    /// 408: the body did not arrive within `body_timeout`.
+    RequestTimeout,
     /// 400: no pending ceremony matches this browser: never started, already used,
     /// expired, started by another browser, or of the other kind.
     CeremonyNotFound,
@@ -59,6 +61,7 @@ impl ErrorCode {
             ErrorCode::InvalidRequest => "invalid_request",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::CeremonyNotFound => "ceremony_not_found",
             ErrorCode::RegistrationFailed => "registration_failed",
             ErrorCode::CredentialExists => "credential_exists",
@@ -84,6 +87,7 @@ impl ErrorCode {
             | ErrorCode::RegistrationFailed => Status::BadRequest,
             ErrorCode::PayloadTooLarge => Status::PayloadTooLarge,
             ErrorCode::UnsupportedMediaType => Status::UnsupportedMediaType,
+            ErrorCode::RequestTimeout => Status::RequestTimeout,
             ErrorCode::CredentialExists
             | ErrorCode::UsernameTaken
             | ErrorCode::Conflict
@@ -104,6 +108,7 @@ impl ErrorCode {
             401 => ErrorCode::Unauthorized,
             403 => ErrorCode::Forbidden,
             404 | 405 => ErrorCode::NotFound,
+            408 => ErrorCode::RequestTimeout,
             409 => ErrorCode::Conflict,
             413 => ErrorCode::PayloadTooLarge,
             415 => ErrorCode::UnsupportedMediaType,
@@ -243,12 +248,14 @@ impl<'r> Responder<'r, 'static> for Error {
 }
 
 /// A storage failure. Never shown to clients beyond `unavailable`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum StoreError {
     /// A unique constraint refused the write (credential id, username).
     Duplicate(&'static str),
     /// The database could not be reached or failed.
     Backend(String),
+    /// The account changed since the ceremony started; the ceremony is void.
+    Stale,
 }
 
 impl fmt::Display for StoreError {
@@ -256,6 +263,7 @@ impl fmt::Display for StoreError {
         match self {
             StoreError::Duplicate(what) => write!(f, "duplicate {what}"),
             StoreError::Backend(e) => write!(f, "storage failure: {e}"),
+            StoreError::Stale => write!(f, "the account changed since the ceremony started"),
         }
     }
 }
@@ -272,6 +280,10 @@ impl From<StoreError> for Error {
                 "This username is taken. Please choose another.",
             ),
             StoreError::Duplicate(_) => Error::new(ErrorCode::Conflict, "This already exists."),
+            StoreError::Stale => {
+                log::info!("passkeys: registration refused: the account changed since its start");
+                Error::ceremony_not_found()
+            }
             StoreError::Backend(e) => {
                 log::error!("passkeys storage failure: {e}");
                 Error::unavailable()

@@ -213,6 +213,16 @@ impl Passkeys {
         Ok(())
     }
 
+    /// Tells the crate that the app changed how this user signs in (a new password, a
+    /// recovered account): a passkey registration started before now can no longer
+    /// finish, so a session that was stolen before the change cannot plant a passkey
+    /// after it. Ending the user's other sessions stays the app's call. Does nothing
+    /// for a user without a passkey account.
+    pub async fn account_changed(&self, user_id: &str) -> Result<(), Error> {
+        self.ceremonies.store.account_changed(user_id).await?;
+        Ok(())
+    }
+
     /// The enrollment counters: prompts shown, passkeys created, skips, nevers. Kept in
     /// the store, so they cover every instance.
     pub async fn enrollment_stats(&self) -> Result<EnrollmentStats, Error> {

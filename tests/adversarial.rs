@@ -688,6 +688,125 @@ async fn e40_every_sign_in_failure_looks_the_same() {
     );
 }
 
+/// The median of some durations, in milliseconds.
+fn median_ms(samples: &mut [std::time::Duration]) -> f64 {
+    samples.sort();
+    samples[samples.len() / 2].as_secs_f64() * 1000.0
+}
+
+#[rocket::async_test]
+async fn e40_failures_take_the_same_time_and_send_the_same_headers() {
+    // Each failure class 1,000 times, interleaved so that drift hits them alike; the
+    // medians of the finish round trip must lie within 5 ms of each other.
+    const SAMPLES: usize = 1000;
+    let app = TestApp::with(support::config_for_instances()).await;
+    let mut victim = soft_account(&app, "victim").await;
+    let mut deleted = {
+        let (mut browser, second) = two_passkeys(&app, "deleted").await;
+        let id = URL_SAFE_NO_PAD.encode(&second.credential_id);
+        let answer = browser.delete(&format!("/passkeys/credentials/{id}")).await;
+        assert_eq!(answer.status, Status::Ok);
+        second
+    };
+    let mut password_user = app.browser();
+    password_user.password_sign_in("nopasskey", "/").await;
+    let mut stranger = SoftKey::random();
+    let before = app.snapshot().await;
+
+    let classes = [
+        "unknown user",
+        "no passkeys",
+        "foreign handle",
+        "bad signature",
+        "deleted",
+    ];
+    let mut times: Vec<Vec<std::time::Duration>> = vec![Vec::new(); classes.len()];
+    let mut headers: Vec<Option<Vec<String>>> = vec![None; classes.len()];
+    for _ in 0..SAMPLES {
+        for (class, name) in classes.iter().enumerate() {
+            let (key, username, tamper) = match class {
+                0 => (&mut victim, Some("no-such-user"), Tamper::default()),
+                1 => (&mut victim, Some("nopasskey"), Tamper::default()),
+                2 => (
+                    &mut stranger,
+                    None,
+                    Tamper {
+                        user_handle: Some(Some(vec![1; 16])),
+                        ..Tamper::default()
+                    },
+                ),
+                3 => (
+                    &mut victim,
+                    None,
+                    Tamper {
+                        bad_signature: true,
+                        ..Tamper::default()
+                    },
+                ),
+                _ => (&mut deleted, None, Tamper::default()),
+            };
+            let mut browser = app.browser();
+            let body = match username {
+                Some(u) => json!({ "username": u }),
+                None => json!({}),
+            };
+            let start = browser.post("/passkeys/authenticate/start", &body).await;
+            let assertion = key.assert(&start.body, &tamper);
+            let mut request = app
+                .client
+                .post("/passkeys/authenticate/finish")
+                .header(ContentType::JSON)
+                .header(Header::new("Origin", support::ORIGIN))
+                .body(assertion.to_string());
+            for (k, v) in &browser.cookies {
+                request = request.cookie(rocket::http::Cookie::new(k.clone(), v.clone()));
+            }
+            let began = std::time::Instant::now();
+            let response = request.dispatch().await;
+            let status = response.status();
+            // Cookie values are encrypted anew each time; the body's length differs by the
+            // documented `unknown_credential` hint (WebAuthn Signal API).
+            let names: Vec<String> = response
+                .headers()
+                .iter()
+                .filter(|h| !h.name().as_str().eq_ignore_ascii_case("Content-Length"))
+                .map(|h| match h.name().as_str() {
+                    "Set-Cookie" => {
+                        format!("Set-Cookie: {}", h.value().split('=').next().unwrap_or(""))
+                    }
+                    name => format!("{name}: {}", h.value()),
+                })
+                .collect();
+            let text = response.into_string().await.unwrap_or_default();
+            times[class].push(began.elapsed());
+            assert_eq!(status, Status::Unauthorized, "{name}: {text}");
+            assert!(text.contains("authentication_failed"), "{name}: {text}");
+            match &headers[class] {
+                None => headers[class] = Some(names),
+                Some(first) => assert_eq!(first, &names, "{name}: stable headers"),
+            }
+        }
+    }
+    for (class, name) in classes.iter().enumerate() {
+        assert_eq!(
+            headers[class], headers[0],
+            "{name} sends the headers of the others"
+        );
+    }
+    let medians: Vec<f64> = times.iter_mut().map(|t| median_ms(t)).collect();
+    println!("median finish time per failure class (ms):");
+    for (name, median) in classes.iter().zip(&medians) {
+        println!("  {name:>15}: {median:.3}");
+    }
+    let spread = medians.iter().cloned().fold(f64::MIN, f64::max)
+        - medians.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(
+        spread < 5.0,
+        "medians differ by {spread:.3} ms: {medians:?}"
+    );
+    assert_eq!(app.snapshot().await, before, "nothing written");
+}
+
 #[rocket::async_test]
 async fn e43_spoofed_forwarding_headers_do_not_split_the_budget() {
     let app = TestApp::with(rocket_passkeys::Config {
@@ -788,6 +907,104 @@ async fn f49_a_signed_out_session_cannot_be_replayed() {
         .get("/passkeys/credentials")
         .await
         .assert_error(Status::Unauthorized, "unauthorized");
+}
+
+/// A signed-in browser of a new account with two SoftKey passkeys.
+async fn two_passkeys<'a>(app: &'a TestApp, username: &str) -> (support::Browser<'a>, SoftKey) {
+    let mut browser = app.browser();
+    let start = browser
+        .post("/passkeys/register/start", &json!({ "username": username }))
+        .await;
+    let body = SoftKey::random().register(&start.body, &Tamper::default());
+    let answer = browser.post("/passkeys/register/finish", &body).await;
+    assert_eq!(answer.status, Status::Ok, "{:?}", answer.body);
+    let start = browser.post("/passkeys/register/start", &json!({})).await;
+    let mut second = SoftKey::random();
+    let body = second.register(&start.body, &Tamper::default());
+    let answer = browser.post("/passkeys/register/finish", &body).await;
+    assert_eq!(answer.status, Status::Ok, "{:?}", answer.body);
+    (browser, second)
+}
+
+#[rocket::async_test]
+async fn f46_a_passkey_deleted_in_another_tab_voids_a_started_registration() {
+    let app = TestApp::new().await;
+    let (mut browser, second) = two_passkeys(&app, "tabs").await;
+    let start = browser.post("/passkeys/register/start", &json!({})).await;
+    assert_eq!(start.status, Status::Ok);
+    let body = SoftKey::random().register(&start.body, &Tamper::default());
+
+    // Another tab (the same cookies) deletes a passkey before this one finishes.
+    let id = URL_SAFE_NO_PAD.encode(&second.credential_id);
+    let deleted = browser.delete(&format!("/passkeys/credentials/{id}")).await;
+    assert_eq!(deleted.status, Status::Ok, "{:?}", deleted.body);
+
+    let before = app.snapshot().await;
+    browser
+        .post("/passkeys/register/finish", &body)
+        .await
+        .assert_error(Status::BadRequest, "ceremony_not_found");
+    assert_eq!(app.snapshot().await, before, "nothing written");
+
+    // A registration started after the change goes through.
+    let start = browser.post("/passkeys/register/start", &json!({})).await;
+    let body = SoftKey::random().register(&start.body, &Tamper::default());
+    assert_eq!(
+        browser
+            .post("/passkeys/register/finish", &body)
+            .await
+            .status,
+        Status::Ok
+    );
+    assert_eq!(app.snapshot().await.credentials, before.credentials + 1);
+}
+
+#[rocket::async_test]
+async fn f46_a_password_change_voids_a_started_registration() {
+    let app = TestApp::new().await;
+    let mut browser = app.browser();
+    browser.password_sign_in("pat", "/").await;
+    let start = browser.post("/passkeys/register/start", &json!({})).await;
+    assert_eq!(start.status, Status::Ok, "{:?}", start.body);
+    let body = SoftKey::random().register(&start.body, &Tamper::default());
+
+    // The app changes the password (and tells the crate) before the passkey is finished.
+    let (status, _) = browser.post_form("/change-password").await;
+    assert_eq!(status, Status::Ok);
+
+    let before = app.snapshot().await;
+    browser
+        .post("/passkeys/register/finish", &body)
+        .await
+        .assert_error(Status::BadRequest, "ceremony_not_found");
+    assert_eq!(app.snapshot().await, before, "nothing written");
+    assert_eq!(before.credentials, 0);
+
+    // The same session may start again and finish.
+    let start = browser.post("/passkeys/register/start", &json!({})).await;
+    let body = SoftKey::random().register(&start.body, &Tamper::default());
+    let answer = browser.post("/passkeys/register/finish", &body).await;
+    assert_eq!(answer.status, Status::Ok, "{:?}", answer.body);
+    assert_eq!(app.snapshot().await.credentials, 1);
+}
+
+#[rocket::async_test]
+async fn f46_a_registration_whose_session_ended_cannot_finish() {
+    let app = TestApp::new().await;
+    let (mut browser, _) = two_passkeys(&app, "ended").await;
+    let start = browser.post("/passkeys/register/start", &json!({})).await;
+    let body = SoftKey::random().register(&start.body, &Tamper::default());
+    // The session ends elsewhere (signed out in another tab: the cookie stays here).
+    let mut other_tab = app.browser();
+    other_tab.cookies = browser.cookies.clone();
+    assert_eq!(other_tab.sign_out().await.status, Status::Ok);
+
+    let before = app.snapshot().await;
+    browser
+        .post("/passkeys/register/finish", &body)
+        .await
+        .assert_error(Status::BadRequest, "ceremony_not_found");
+    assert_eq!(app.snapshot().await, before, "nothing written");
 }
 
 #[rocket::async_test]

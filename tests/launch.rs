@@ -108,6 +108,10 @@ fn bad_configs() -> Vec<(&'static str, Figment)> {
             base.clone().merge(("passkeys.body_limit", "10 MiB")),
         ),
         (
+            "passkeys.body_timeout",
+            base.clone().merge(("passkeys.body_timeout", "0s")),
+        ),
+        (
             "passkeys.templates_dir",
             base.clone()
                 .merge(("passkeys.templates_dir", "/no/such/dir")),

@@ -85,25 +85,29 @@ async fn authenticate_start(
     Ok(Json(options))
 }
 
+/// The session the browser holds is not looked up: whatever it is, the sign-in ends it in
+/// the transaction that opens the new one.
 #[post("/authenticate/finish", data = "<body>")]
 async fn authenticate_finish(
     passkeys: &Passkeys,
     origin: Guard<SameOrigin>,
-    session: Guard<&CurrentSession>,
     jar: &CookieJar<'_>,
     body: Body<Value>,
 ) -> Result<Json<Value>, Error> {
     passkeys.admit(Action::Authenticate, origin?.client).await?;
-    let session = session?;
     let body = body?.0;
     let ceremony = passkeys
         .cookies
         .take_ceremony(jar, CeremonyKind::Authenticate);
+    let replaces = passkeys.cookies.session_token(jar).map(|t| token_hash(&t));
     let signed_in = passkeys
         .ceremonies
-        .authenticate_finish(ceremony, body)
+        .authenticate_finish(ceremony, replaces, body)
         .await?;
-    Ok(open_session(passkeys, jar, session, signed_in).await)
+    if let Some(token) = signed_in.token {
+        passkeys.cookies.set_session(jar, &token);
+    }
+    Ok(Json(json!({ "redirect": signed_in.redirect })))
 }
 
 /// Sets the new session's cookie (a fresh token on every sign-in) and ends the session

@@ -90,7 +90,8 @@ impl Screen {
     }
 }
 
-/// A JSON request body: `application/json`, at most `body_limit`, parsed.
+/// A JSON request body: `application/json`, at most `body_limit`, sent within
+/// `body_timeout`, parsed.
 pub(crate) struct JsonBody<T>(pub T);
 
 #[rocket::async_trait]
@@ -108,16 +109,25 @@ impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
                 "Send the body as JSON (Content-Type: application/json).",
             ));
         }
-        let limit = passkeys.ceremonies.settings.body_limit;
-        let bytes = match data.open(limit).into_bytes().await {
-            Ok(bytes) if bytes.is_complete() => bytes.into_inner(),
-            Ok(_) => {
+        let settings = &passkeys.ceremonies.settings;
+        let limit = settings.body_limit;
+        // A body trickled in byte by byte must not hold its connection for long.
+        let read = data.open(limit).into_bytes();
+        let bytes = match rocket::tokio::time::timeout(settings.body_timeout, read).await {
+            Ok(Ok(bytes)) if bytes.is_complete() => bytes.into_inner(),
+            Ok(Ok(_)) => {
                 return fail(Error::new(
                     ErrorCode::PayloadTooLarge,
                     format!("The body is larger than {limit}."),
                 ))
             }
-            Err(_) => return fail(Error::invalid("The body could not be read.")),
+            Ok(Err(_)) => return fail(Error::invalid("The body could not be read.")),
+            Err(_) => {
+                return fail(Error::new(
+                    ErrorCode::RequestTimeout,
+                    "The body took too long to arrive.",
+                ))
+            }
         };
         match serde_json::from_slice(&bytes) {
             Ok(value) => data::Outcome::Success(JsonBody(value)),

@@ -129,6 +129,24 @@ impl EnrollmentEvent {
     }
 }
 
+/// Whose passkey a registration adds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Owner<'a> {
+    /// A sign-up: the new account and its first session.
+    New {
+        user: &'a UserRecord,
+        session: &'a NewSession,
+    },
+    /// A signed-in user adding a passkey: written only while the session that started the
+    /// registration is live and the account is still at the `generation` read then.
+    Existing {
+        handle: Uuid,
+        session: &'a [u8; 32],
+        generation: i64,
+        now: i64,
+    },
+}
+
 /// What a delete did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Deleted {
@@ -156,22 +174,30 @@ pub(crate) trait Store: Send + Sync + 'static {
         credential_id: &[u8],
     ) -> Result<Option<CredentialRecord>, StoreError>;
 
-    /// In one transaction: the account (when new), the passkey, and a session (when
-    /// signing up). A credential id or username that exists fails with `Duplicate`.
+    /// In one transaction: the passkey, with its new account and first session when
+    /// signing up. A credential id or username that exists fails with `Duplicate`; an
+    /// account that changed since the registration started fails with `Stale`.
     async fn add_credential(
         &self,
-        new_user: Option<&UserRecord>,
+        owner: Owner<'_>,
         credential: &CredentialRecord,
-        session: Option<&NewSession>,
     ) -> Result<(), StoreError>;
 
+    /// The account's generation: it changes whenever its ways to sign in change.
+    async fn generation(&self, handle: Uuid) -> Result<i64, StoreError>;
+
+    /// Marks a change of the account's ways to sign in made outside the crate (a new
+    /// password); nothing for an app user without a passkey account.
+    async fn account_changed(&self, user_id: &str) -> Result<(), StoreError>;
+
     /// In one transaction: raise the counter (never lower it), save the backup state and
-    /// the time of use, and open the session. Returns false, writing nothing, when the
-    /// credential no longer exists for that account.
+    /// the time of use, open the session and end the one it `replaces`. Returns false,
+    /// writing nothing, when the credential no longer exists for that account.
     async fn record_sign_in(
         &self,
         used: &CredentialUse,
         session: &NewSession,
+        replaces: Option<&[u8; 32]>,
     ) -> Result<bool, StoreError>;
 
     /// The live session with this token hash.

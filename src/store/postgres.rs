@@ -7,7 +7,7 @@ use webauthn_rs::prelude::Uuid;
 
 use super::{
     stored_passkey, CredentialRecord, CredentialUse, Deleted, EnrollmentEvent, EnrollmentRecord,
-    NewSession, SessionRecord, Store, UserRecord,
+    NewSession, Owner, SessionRecord, Store, UserRecord,
 };
 use crate::error::StoreError;
 
@@ -15,6 +15,7 @@ use crate::error::StoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_rate_limits.sql"),
+    include_str!("../../migrations/postgres/0003_account_changes.sql"),
 ];
 
 /// Serialises migrations across instances starting at once.
@@ -196,28 +197,56 @@ impl Store for PgStore {
 
     async fn add_credential(
         &self,
-        new_user: Option<&UserRecord>,
+        owner: Owner<'_>,
         credential: &CredentialRecord,
-        session: Option<&NewSession>,
     ) -> Result<(), StoreError> {
         let passkey = serde_json::to_string(&credential.passkey)
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         let transports = serde_json::to_string(&credential.transports)
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        if let Some(user) = new_user {
-            sqlx::query(
-                "INSERT INTO passkey_users (handle, user_id, username, display_name, created_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&user.handle.as_bytes()[..])
-            .bind(&user.user_id)
-            .bind(&user.username)
-            .bind(&user.display_name)
-            .bind(credential.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+        match owner {
+            Owner::New { user, .. } => {
+                sqlx::query(
+                    "INSERT INTO passkey_users (handle, user_id, username, display_name, \
+                     created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&user.handle.as_bytes()[..])
+                .bind(&user.user_id)
+                .bind(&user.username)
+                .bind(&user.display_name)
+                .bind(credential.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
+            Owner::Existing {
+                handle,
+                session,
+                generation,
+                now,
+            } => {
+                // The account must be as it was when the registration started, and the
+                // session that started it still live. The row lock holds it so to the commit.
+                let changed = sqlx::query(
+                    "UPDATE passkey_users SET generation = generation + 1 \
+                     WHERE handle = $1 AND generation = $2 AND EXISTS (SELECT 1 FROM \
+                     passkey_sessions WHERE token_hash = $3 AND user_handle = $1 \
+                     AND expires_at > $4)",
+                )
+                .bind(&handle.as_bytes()[..])
+                .bind(generation)
+                .bind(&session[..])
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected();
+                if changed != 1 {
+                    tx.rollback().await.map_err(backend)?;
+                    return Err(StoreError::Stale);
+                }
+            }
         }
         sqlx::query(
             "INSERT INTO passkey_credentials (credential_id, user_handle, passkey, name, aaguid, \
@@ -238,16 +267,36 @@ impl Store for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        if let Some(session) = session {
+        if let Owner::New { session, .. } = owner {
             insert_session(&mut *tx, session).await?;
         }
         tx.commit().await.map_err(backend)
+    }
+
+    async fn generation(&self, handle: Uuid) -> Result<i64, StoreError> {
+        let generation: Option<i64> =
+            sqlx::query_scalar("SELECT generation FROM passkey_users WHERE handle = $1")
+                .bind(&handle.as_bytes()[..])
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(generation.unwrap_or(0))
+    }
+
+    async fn account_changed(&self, user_id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE passkey_users SET generation = generation + 1 WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
     }
 
     async fn record_sign_in(
         &self,
         used: &CredentialUse,
         session: &NewSession,
+        replaces: Option<&[u8; 32]>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
         // GREATEST: concurrent sign-ins may finish out of order; the counter never drops.
@@ -269,6 +318,13 @@ impl Store for PgStore {
         if updated != 1 {
             tx.rollback().await.map_err(backend)?;
             return Ok(false);
+        }
+        if let Some(old) = replaces {
+            sqlx::query("DELETE FROM passkey_sessions WHERE token_hash = $1")
+                .bind(&old[..])
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
         }
         insert_session(&mut *tx, session).await?;
         tx.commit().await.map_err(backend)?;
@@ -490,6 +546,11 @@ impl Store for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
+        sqlx::query("UPDATE passkey_users SET generation = generation + 1 WHERE handle = $1")
+            .bind(&handle.as_bytes()[..])
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         if revoke {
             sqlx::query(
                 "DELETE FROM passkey_sessions WHERE credential_id = $1 AND token_hash <> $2",

@@ -2,14 +2,20 @@
 //!
 //! Set up for its job: WAL journal (set once, it persists in the file),
 //! `synchronous=NORMAL` and foreign keys on every connection, a small pool (one writer
-//! at a time), and few round trips on the sign-in path.
+//! at a time), and few round trips on the sign-in path: credentials are cached in memory
+//! (this process is the only writer of the passkey tables), and the writes of sign-ins
+//! finishing at the same time share one transaction (group commit, see [`SignInWriter`]).
 
+use std::collections::{HashMap, HashSet};
+
+use parking_lot::Mutex;
+use rocket::tokio::sync::{mpsc, oneshot};
 use sqlx::Row;
 use webauthn_rs::prelude::Uuid;
 
 use super::{
     stored_passkey, CredentialRecord, CredentialUse, Deleted, EnrollmentEvent, EnrollmentRecord,
-    NewSession, SessionRecord, Store, UserRecord,
+    NewSession, Owner, SessionRecord, Store, UserRecord,
 };
 use crate::error::StoreError;
 
@@ -18,11 +24,14 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_enrollment.sql"),
     include_str!("../../migrations/sqlite/0003_management.sql"),
+    include_str!("../../migrations/sqlite/0004_account_changes.sql"),
 ];
 
 /// The [`Store`] over a SQLite pool.
 pub(crate) struct SqliteStore {
     pool: sqlx::SqlitePool,
+    cache: CredentialCache,
+    sign_ins: SignInWriter,
 }
 
 fn backend(e: sqlx::Error) -> StoreError {
@@ -48,8 +57,13 @@ fn uuid(bytes: &[u8]) -> Result<Uuid, StoreError> {
 }
 
 impl SqliteStore {
+    /// The store, with its sign-in writer running on the current runtime.
     pub(crate) fn new(pool: &sqlx::SqlitePool) -> Self {
-        SqliteStore { pool: pool.clone() }
+        SqliteStore {
+            pool: pool.clone(),
+            cache: CredentialCache::default(),
+            sign_ins: SignInWriter::spawn(pool.clone()),
+        }
     }
 
     fn user(row: &sqlx::sqlite::SqliteRow) -> Result<UserRecord, StoreError> {
@@ -173,7 +187,12 @@ impl Store for SqliteStore {
         handle: Uuid,
         credential_id: &[u8],
     ) -> Result<Option<CredentialRecord>, StoreError> {
-        sqlx::query(&format!(
+        if let Some(cached) = self.cache.get(credential_id) {
+            // Ids are unique across accounts: another account's id is none of this one's.
+            return Ok((cached.user_handle == handle).then_some(cached));
+        }
+        let epoch = self.cache.epoch();
+        let found = sqlx::query(&format!(
             "SELECT {CREDENTIAL_COLUMNS} FROM {CREDENTIAL_FROM} \
              WHERE c.credential_id = ? AND c.user_handle = ?"
         ))
@@ -183,33 +202,65 @@ impl Store for SqliteStore {
         .await
         .map_err(backend)?
         .map(|row| Self::credential_row(&row))
-        .transpose()
+        .transpose()?;
+        if let Some(found) = &found {
+            self.cache.put(found, epoch);
+        }
+        Ok(found)
     }
 
     async fn add_credential(
         &self,
-        new_user: Option<&UserRecord>,
+        owner: Owner<'_>,
         credential: &CredentialRecord,
-        session: Option<&NewSession>,
     ) -> Result<(), StoreError> {
         let passkey = serde_json::to_string(&credential.passkey)
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         let transports = serde_json::to_string(&credential.transports)
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        if let Some(user) = new_user {
-            sqlx::query(
-                "INSERT INTO passkey_users (handle, user_id, username, display_name, created_at) \
-                 VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(&user.handle.as_bytes()[..])
-            .bind(&user.user_id)
-            .bind(&user.username)
-            .bind(&user.display_name)
-            .bind(credential.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+        match owner {
+            Owner::New { user, .. } => {
+                sqlx::query(
+                    "INSERT INTO passkey_users (handle, user_id, username, display_name, \
+                     created_at) VALUES (?, ?, ?, ?, ?)",
+                )
+                .bind(&user.handle.as_bytes()[..])
+                .bind(&user.user_id)
+                .bind(&user.username)
+                .bind(&user.display_name)
+                .bind(credential.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
+            Owner::Existing {
+                handle,
+                session,
+                generation,
+                now,
+            } => {
+                // The account must be as it was when the registration started, and the
+                // session that started it still live.
+                let changed = sqlx::query(
+                    "UPDATE passkey_users SET generation = generation + 1 \
+                     WHERE handle = ?1 AND generation = ?2 AND EXISTS (SELECT 1 FROM \
+                     passkey_sessions WHERE token_hash = ?3 AND user_handle = ?1 \
+                     AND expires_at > ?4)",
+                )
+                .bind(&handle.as_bytes()[..])
+                .bind(generation)
+                .bind(&session[..])
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected();
+                if changed != 1 {
+                    tx.rollback().await.map_err(backend)?;
+                    return Err(StoreError::Stale);
+                }
+            }
         }
         sqlx::query(
             "INSERT INTO passkey_credentials (credential_id, user_handle, passkey, name, aaguid, \
@@ -230,41 +281,51 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        if let Some(session) = session {
+        if let Owner::New { session, .. } = owner {
             insert_session(&mut *tx, session).await?;
         }
         tx.commit().await.map_err(backend)
+    }
+
+    async fn generation(&self, handle: Uuid) -> Result<i64, StoreError> {
+        let generation: Option<i64> =
+            sqlx::query_scalar("SELECT generation FROM passkey_users WHERE handle = ?")
+                .bind(&handle.as_bytes()[..])
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(generation.unwrap_or(0))
+    }
+
+    async fn account_changed(&self, user_id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE passkey_users SET generation = generation + 1 WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
     }
 
     async fn record_sign_in(
         &self,
         used: &CredentialUse,
         session: &NewSession,
+        replaces: Option<&[u8; 32]>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        // max(): concurrent sign-ins may finish out of order; the counter never goes down.
-        let updated = sqlx::query(
-            "UPDATE passkey_credentials SET counter = max(counter, ?), backup_state = ?, \
-             backup_eligible = max(backup_eligible, ?), last_used_at = ? \
-             WHERE credential_id = ? AND user_handle = ?",
-        )
-        .bind(used.counter as i64)
-        .bind(used.backup_state)
-        .bind(used.backup_eligible)
-        .bind(used.used_at)
-        .bind(&used.credential_id)
-        .bind(&used.user_handle.as_bytes()[..])
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?
-        .rows_affected();
-        if updated != 1 {
-            tx.rollback().await.map_err(backend)?;
-            return Ok(false);
+        let recorded = self
+            .sign_ins
+            .write(SignIn {
+                used: used.clone(),
+                session: session.clone(),
+                replaces: replaces.copied(),
+            })
+            .await?;
+        if recorded {
+            self.cache.used(used);
+        } else {
+            self.cache.forget(&used.credential_id);
         }
-        insert_session(&mut *tx, session).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(true)
+        Ok(recorded)
     }
 
     async fn session(
@@ -436,6 +497,7 @@ impl Store for SqliteStore {
         .await
         .map_err(backend)?
         .rows_affected();
+        self.cache.forget(credential_id);
         Ok(updated == 1)
     }
 
@@ -475,6 +537,11 @@ impl Store for SqliteStore {
                 Deleted::NotFound
             });
         }
+        sqlx::query("UPDATE passkey_users SET generation = generation + 1 WHERE handle = ?")
+            .bind(&handle.as_bytes()[..])
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         if revoke {
             sqlx::query("DELETE FROM passkey_sessions WHERE credential_id = ? AND token_hash != ?")
                 .bind(credential_id)
@@ -484,6 +551,7 @@ impl Store for SqliteStore {
                 .map_err(backend)?;
         }
         tx.commit().await.map_err(backend)?;
+        self.cache.forget(credential_id);
         Ok(Deleted::Done)
     }
 
@@ -522,4 +590,239 @@ impl Store for SqliteStore {
             .try_into()
             .map_err(|_| StoreError::Backend("the stored secret is not 32 bytes".into()))
     }
+}
+
+/// Credentials by id, as last read or written by this process, so that a sign-in does not
+/// read its credential from the database. Only [`Store::credential`] reads it, and every
+/// write of a sign-in is conditional on the credential still existing in the database, so
+/// an entry can at worst make a sign-in fail that would have failed anyway.
+///
+/// Every change bumps `epoch`; a database read is cached only if no change happened
+/// while it ran, so a slow read can never put back an older counter or a deleted passkey.
+#[derive(Default)]
+struct CredentialCache {
+    inner: Mutex<CacheInner>,
+}
+
+#[derive(Default)]
+struct CacheInner {
+    map: HashMap<Vec<u8>, CredentialRecord>,
+    epoch: u64,
+}
+
+/// At most this many credentials are cached; past it the cache starts again empty.
+const CACHE_CAP: usize = 16_384;
+
+impl CredentialCache {
+    fn epoch(&self) -> u64 {
+        self.inner.lock().epoch
+    }
+
+    fn get(&self, credential_id: &[u8]) -> Option<CredentialRecord> {
+        self.inner.lock().map.get(credential_id).cloned()
+    }
+
+    /// Caches a record read from the database while the cache stood at `epoch`.
+    fn put(&self, record: &CredentialRecord, epoch: u64) {
+        let mut inner = self.inner.lock();
+        if inner.epoch != epoch {
+            return;
+        }
+        if inner.map.len() >= CACHE_CAP {
+            inner.map.clear();
+        }
+        inner
+            .map
+            .insert(record.credential_id.clone(), record.clone());
+    }
+
+    /// Applies a recorded sign-in, as the database did.
+    fn used(&self, used: &CredentialUse) {
+        let mut inner = self.inner.lock();
+        inner.epoch += 1;
+        if let Some(record) = inner.map.get_mut(&used.credential_id) {
+            record.counter = record.counter.max(used.counter);
+            record.backup_state = used.backup_state;
+            record.backup_eligible |= used.backup_eligible;
+            record.last_used_at = Some(used.used_at);
+            let mut credential = webauthn_rs::prelude::Credential::from(record.passkey.clone());
+            credential.counter = record.counter;
+            credential.backup_state = record.backup_state;
+            credential.backup_eligible = record.backup_eligible;
+            record.passkey = credential.into();
+        }
+    }
+
+    fn forget(&self, credential_id: &[u8]) {
+        let mut inner = self.inner.lock();
+        inner.epoch += 1;
+        inner.map.remove(credential_id);
+    }
+}
+
+/// One sign-in's writes: the credential's counter, backup state and time of use, the new
+/// session, and the end of the session it replaces.
+struct SignIn {
+    used: CredentialUse,
+    session: NewSession,
+    replaces: Option<[u8; 32]>,
+}
+
+type Reply = oneshot::Sender<Result<bool, StoreError>>;
+
+/// Group commit for sign-ins. Each sign-in hands its writes to one task, which writes
+/// everything queued so far in one transaction of three statements, then answers each
+/// sign-in once that transaction has committed. Alone, a sign-in is written at once;
+/// under load, the sign-ins that arrive while a transaction runs share the next one, so
+/// the cost of a commit (and of sqlx's round trips to its SQLite thread) is paid once per
+/// group instead of once per sign-in. A group that fails is written again one sign-in at
+/// a time, so one bad write cannot fail the others.
+struct SignInWriter {
+    queue: mpsc::UnboundedSender<(SignIn, Reply)>,
+}
+
+/// The most sign-ins written in one transaction.
+const MAX_GROUP: usize = 32;
+
+impl SignInWriter {
+    fn spawn(pool: sqlx::SqlitePool) -> Self {
+        let (queue, mut incoming) = mpsc::unbounded_channel::<(SignIn, Reply)>();
+        rocket::tokio::spawn(async move {
+            let mut group = Vec::with_capacity(MAX_GROUP);
+            while incoming.recv_many(&mut group, MAX_GROUP).await > 0 {
+                let (sign_ins, replies): (Vec<_>, Vec<_>) = group.drain(..).unzip();
+                match write_sign_ins(&pool, &sign_ins).await {
+                    Ok(recorded) => {
+                        for (reply, recorded) in replies.into_iter().zip(recorded) {
+                            let _ = reply.send(Ok(recorded));
+                        }
+                    }
+                    Err(e) if sign_ins.len() == 1 => {
+                        for reply in replies {
+                            let _ = reply.send(Err(e.clone()));
+                        }
+                    }
+                    Err(_) => {
+                        for (sign_in, reply) in sign_ins.iter().zip(replies) {
+                            let alone = write_sign_ins(&pool, std::slice::from_ref(sign_in)).await;
+                            let _ = reply.send(alone.map(|recorded| recorded[0]));
+                        }
+                    }
+                }
+            }
+        });
+        SignInWriter { queue }
+    }
+
+    async fn write(&self, sign_in: SignIn) -> Result<bool, StoreError> {
+        let stopped = || StoreError::Backend("the sign-in writer has stopped".into());
+        let (reply, answer) = oneshot::channel();
+        self.queue.send((sign_in, reply)).map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+/// `(?, ?, ...)` with `columns` placeholders, `rows` times, comma-separated.
+fn placeholders(rows: usize, columns: usize) -> String {
+    let row = format!("({})", vec!["?"; columns].join(", "));
+    vec![row; rows].join(", ")
+}
+
+/// Writes a group of sign-ins in one transaction; for each, whether it was recorded
+/// (false when its credential no longer exists for that account, writing nothing for it).
+async fn write_sign_ins(
+    pool: &sqlx::SqlitePool,
+    sign_ins: &[SignIn],
+) -> Result<Vec<bool>, StoreError> {
+    // One row per credential: concurrent sign-ins with one passkey may share a group and
+    // finish in any order; the counter never goes down, the latest use wins.
+    let mut credentials: Vec<&CredentialUse> = Vec::new();
+    for sign_in in sign_ins {
+        let used = &sign_in.used;
+        match credentials
+            .iter_mut()
+            .find(|c| c.credential_id == used.credential_id)
+        {
+            Some(kept) if kept.counter > used.counter => {}
+            Some(kept) => *kept = used,
+            None => credentials.push(used),
+        }
+    }
+    let mut tx = pool.begin().await.map_err(backend)?;
+    let sql = format!(
+        "WITH used (credential_id, user_handle, counter, backup_state, backup_eligible, \
+         used_at) AS (VALUES {}) \
+         UPDATE passkey_credentials SET counter = max(passkey_credentials.counter, used.counter), \
+         backup_state = used.backup_state, \
+         backup_eligible = max(passkey_credentials.backup_eligible, used.backup_eligible), \
+         last_used_at = used.used_at FROM used \
+         WHERE passkey_credentials.credential_id = used.credential_id \
+         AND passkey_credentials.user_handle = used.user_handle \
+         RETURNING passkey_credentials.credential_id",
+        placeholders(credentials.len(), 6)
+    );
+    let mut update = sqlx::query(&sql);
+    for used in &credentials {
+        update = update
+            .bind(&used.credential_id)
+            .bind(&used.user_handle.as_bytes()[..])
+            .bind(used.counter as i64)
+            .bind(used.backup_state)
+            .bind(used.backup_eligible)
+            .bind(used.used_at);
+    }
+    let existing: HashSet<Vec<u8>> = update
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(|row| row.try_get::<Vec<u8>, _>(0))
+        .collect::<Result<_, _>>()
+        .map_err(backend)?;
+    let recorded: Vec<bool> = sign_ins
+        .iter()
+        .map(|s| existing.contains(&s.used.credential_id))
+        .collect();
+    let opened: Vec<&SignIn> = sign_ins
+        .iter()
+        .zip(&recorded)
+        .filter_map(|(s, ok)| ok.then_some(s))
+        .collect();
+    if opened.is_empty() {
+        tx.rollback().await.map_err(backend)?;
+        return Ok(recorded);
+    }
+    // A session planted before the sign-in is worth nothing after it.
+    let replaced: Vec<&[u8; 32]> = opened.iter().filter_map(|s| s.replaces.as_ref()).collect();
+    if !replaced.is_empty() {
+        let sql = format!(
+            "DELETE FROM passkey_sessions WHERE token_hash IN ({})",
+            vec!["?"; replaced.len()].join(", ")
+        );
+        let mut delete = sqlx::query(&sql);
+        for hash in replaced {
+            delete = delete.bind(&hash[..]);
+        }
+        delete.execute(&mut *tx).await.map_err(backend)?;
+    }
+    let sql = format!(
+        "INSERT INTO passkey_sessions (token_hash, user_handle, factors, user_verified, \
+         credential_id, created_at, expires_at) VALUES {}",
+        placeholders(opened.len(), 7)
+    );
+    let mut insert = sqlx::query(&sql);
+    for sign_in in &opened {
+        let session = &sign_in.session;
+        insert = insert
+            .bind(&session.token_hash[..])
+            .bind(&session.user_handle.as_bytes()[..])
+            .bind(session.factors as i64)
+            .bind(session.user_verified)
+            .bind(session.credential_id.as_deref())
+            .bind(session.created_at)
+            .bind(session.expires_at);
+    }
+    insert.execute(&mut *tx).await.map_err(backend)?;
+    tx.commit().await.map_err(backend)?;
+    Ok(recorded)
 }

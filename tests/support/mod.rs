@@ -71,6 +71,15 @@ async fn login(
     passkeys.signed_in(cookies, user, factors, next).await
 }
 
+/// The app's password change: it tells the crate the account changed.
+#[post("/change-password")]
+async fn change_password(
+    passkeys: &Passkeys,
+    user: PasskeyUser,
+) -> Result<(), rocket_passkeys::Error> {
+    passkeys.account_changed(user.id()).await
+}
+
 /// A second step after the password.
 #[post("/otp")]
 async fn otp(passkeys: &Passkeys, cookies: &CookieJar<'_>) -> Result<(), rocket_passkeys::Error> {
@@ -194,7 +203,7 @@ pub async fn read_snapshot(url: &str) -> Snapshot {
 
 /// The app routes every test instance mounts beside the crate's.
 pub fn app_routes() -> Vec<rocket::Route> {
-    routes![me, login, otp, mfa, recent]
+    routes![me, login, otp, mfa, recent, change_password]
 }
 
 /// Another instance of the test app on the same database (same secret key, same clock).
@@ -485,6 +494,17 @@ impl<'c> Browser<'c> {
             .header(Header::new("Origin", self.origin.clone()))
             .body(body);
         request = request.cookies(self.jar());
+        let response = request.dispatch().await;
+        self.read(response).await
+    }
+
+    /// A DELETE from this browser's page.
+    pub async fn delete(&mut self, path: &str) -> Answer {
+        let request = self
+            .client
+            .delete(path.to_string())
+            .header(Header::new("Origin", self.origin.clone()))
+            .cookies(self.jar());
         let response = request.dispatch().await;
         self.read(response).await
     }
