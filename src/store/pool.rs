@@ -72,7 +72,10 @@ async fn sqlite(config: &PoolConfig) -> Result<Backend, sqlx::Error> {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(config.connect_timeout))
         .statement_cache_capacity(64);
+    // An embedded database cannot drop a connection the way a server can: no ping before
+    // each use (sqlx's default, a round trip to its SQLite thread every time).
     let pool = sqlx::pool::PoolOptions::new()
+        .test_before_acquire(false)
         .max_connections(config.max_connections.max(1) as u32)
         .min_connections(config.min_connections.unwrap_or(1))
         .acquire_timeout(Duration::from_secs(config.connect_timeout))

@@ -728,8 +728,10 @@ fn placeholders(rows: usize, columns: usize) -> String {
     vec![row; rows].join(", ")
 }
 
-/// Writes a group of sign-ins in one transaction; for each, whether it was recorded
-/// (false when its credential no longer exists for that account, writing nothing for it).
+/// Writes a group of sign-ins in one transaction, sent to SQLite as one script (one
+/// round trip to sqlx's SQLite thread, however large the group); for each sign-in,
+/// whether it was recorded (false when its credential no longer exists for that account,
+/// writing nothing for it).
 async fn write_sign_ins(
     pool: &sqlx::SqlitePool,
     sign_ins: &[SignIn],
@@ -748,22 +750,39 @@ async fn write_sign_ins(
             None => credentials.push(used),
         }
     }
-    let mut tx = pool.begin().await.map_err(backend)?;
-    let sql = format!(
-        "WITH used (credential_id, user_handle, counter, backup_state, backup_eligible, \
-         used_at) AS (VALUES {}) \
+    // The sessions are opened, and the sessions they replace ended (a session planted
+    // before the sign-in is worth nothing after it), only for credentials that still
+    // exist: the same condition the update's RETURNING reports.
+    let script = format!(
+        "BEGIN IMMEDIATE; \
+         WITH used (credential_id, user_handle, counter, backup_state, backup_eligible, \
+         used_at) AS (VALUES {used}) \
          UPDATE passkey_credentials SET counter = max(passkey_credentials.counter, used.counter), \
          backup_state = used.backup_state, \
          backup_eligible = max(passkey_credentials.backup_eligible, used.backup_eligible), \
          last_used_at = used.used_at FROM used \
          WHERE passkey_credentials.credential_id = used.credential_id \
          AND passkey_credentials.user_handle = used.user_handle \
-         RETURNING passkey_credentials.credential_id",
-        placeholders(credentials.len(), 6)
+         RETURNING passkey_credentials.credential_id; \
+         WITH replaced (token_hash, credential_id, user_handle) AS (VALUES {replaced}) \
+         DELETE FROM passkey_sessions WHERE token_hash IN (SELECT r.token_hash FROM replaced r \
+         JOIN passkey_credentials c ON c.credential_id = r.credential_id \
+         AND c.user_handle = r.user_handle); \
+         WITH opened (token_hash, user_handle, factors, user_verified, credential_id, \
+         created_at, expires_at) AS (VALUES {opened}) \
+         INSERT INTO passkey_sessions (token_hash, user_handle, factors, user_verified, \
+         credential_id, created_at, expires_at) \
+         SELECT o.token_hash, o.user_handle, o.factors, o.user_verified, o.credential_id, \
+         o.created_at, o.expires_at FROM opened o JOIN passkey_credentials c \
+         ON c.credential_id = o.credential_id AND c.user_handle = o.user_handle; \
+         COMMIT;",
+        used = placeholders(credentials.len(), 6),
+        replaced = placeholders(sign_ins.len(), 3),
+        opened = placeholders(sign_ins.len(), 7),
     );
-    let mut update = sqlx::query(&sql);
+    let mut query = sqlx::query(&script);
     for used in &credentials {
-        update = update
+        query = query
             .bind(&used.credential_id)
             .bind(&used.user_handle.as_bytes()[..])
             .bind(used.counter as i64)
@@ -771,49 +790,16 @@ async fn write_sign_ins(
             .bind(used.backup_eligible)
             .bind(used.used_at);
     }
-    let existing: HashSet<Vec<u8>> = update
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(backend)?
-        .iter()
-        .map(|row| row.try_get::<Vec<u8>, _>(0))
-        .collect::<Result<_, _>>()
-        .map_err(backend)?;
-    let recorded: Vec<bool> = sign_ins
-        .iter()
-        .map(|s| existing.contains(&s.used.credential_id))
-        .collect();
-    let opened: Vec<&SignIn> = sign_ins
-        .iter()
-        .zip(&recorded)
-        .filter_map(|(s, ok)| ok.then_some(s))
-        .collect();
-    if opened.is_empty() {
-        tx.rollback().await.map_err(backend)?;
-        return Ok(recorded);
+    for sign_in in sign_ins {
+        // A sign-in that replaces nothing names no token (NULL matches no row).
+        query = query
+            .bind(sign_in.replaces.as_ref().map(|hash| &hash[..]))
+            .bind(&sign_in.used.credential_id)
+            .bind(&sign_in.used.user_handle.as_bytes()[..]);
     }
-    // A session planted before the sign-in is worth nothing after it.
-    let replaced: Vec<&[u8; 32]> = opened.iter().filter_map(|s| s.replaces.as_ref()).collect();
-    if !replaced.is_empty() {
-        let sql = format!(
-            "DELETE FROM passkey_sessions WHERE token_hash IN ({})",
-            vec!["?"; replaced.len()].join(", ")
-        );
-        let mut delete = sqlx::query(&sql);
-        for hash in replaced {
-            delete = delete.bind(&hash[..]);
-        }
-        delete.execute(&mut *tx).await.map_err(backend)?;
-    }
-    let sql = format!(
-        "INSERT INTO passkey_sessions (token_hash, user_handle, factors, user_verified, \
-         credential_id, created_at, expires_at) VALUES {}",
-        placeholders(opened.len(), 7)
-    );
-    let mut insert = sqlx::query(&sql);
-    for sign_in in &opened {
+    for sign_in in sign_ins {
         let session = &sign_in.session;
-        insert = insert
+        query = query
             .bind(&session.token_hash[..])
             .bind(&session.user_handle.as_bytes()[..])
             .bind(session.factors as i64)
@@ -822,7 +808,29 @@ async fn write_sign_ins(
             .bind(session.created_at)
             .bind(session.expires_at);
     }
-    insert.execute(&mut *tx).await.map_err(backend)?;
-    tx.commit().await.map_err(backend)?;
-    Ok(recorded)
+    let mut connection = pool.acquire().await.map_err(backend)?;
+    let rows = match query.fetch_all(&mut *connection).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            // The script stopped part way: whatever it began is undone before the
+            // connection goes back to the pool; one that cannot be undone is closed.
+            if sqlx::query("ROLLBACK")
+                .execute(&mut *connection)
+                .await
+                .is_err_and(|e| !e.to_string().contains("no transaction is active"))
+            {
+                connection.close().await.ok();
+            }
+            return Err(backend(e));
+        }
+    };
+    let existing: HashSet<Vec<u8>> = rows
+        .iter()
+        .map(|row| row.try_get::<Vec<u8>, _>(0))
+        .collect::<Result<_, _>>()
+        .map_err(backend)?;
+    Ok(sign_ins
+        .iter()
+        .map(|s| existing.contains(&s.used.credential_id))
+        .collect())
 }
