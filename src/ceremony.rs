@@ -565,9 +565,10 @@ impl Ceremonies {
                 _ => None,
             })
             .collect();
-        let record = CredentialRecord {
+        let mut record = CredentialRecord {
             credential_id: credential_id.clone(),
             user_handle: handle,
+            // The owner's app user id: known here when adding, after `Accounts` on sign-up.
             user_id: String::new(),
             name: self.providers.name(aaguid).to_string(),
             aaguid,
@@ -595,6 +596,7 @@ impl Ceremonies {
                     generation,
                     now,
                 };
+                record.user_id.clone_from(&user_id);
                 self.store.add_credential(owner, &record).await?;
                 self.events.event(&Event::PasskeyAdded {
                     user_id: user_id.clone(),
@@ -631,6 +633,7 @@ impl Ceremonies {
                 }
             })?;
         }
+        record.user_id.clone_from(&user.user_id);
         let token = new_token();
         let session = self.new_session(&token, handle, true, credential_id);
         if let Err(e) = self

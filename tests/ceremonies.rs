@@ -928,3 +928,85 @@ async fn pending_ceremonies_are_bounded() {
     );
     assert_eq!(app.pending().await, 1);
 }
+
+/// The credential ids a username-first start offers for `username`.
+async fn offered(browser: &mut support::Browser<'_>, username: &str) -> Vec<String> {
+    let start = browser
+        .post(
+            "/passkeys/authenticate/start",
+            &json!({ "username": username }),
+        )
+        .await;
+    assert_eq!(start.status, Status::Ok);
+    start.body["publicKey"]["allowCredentials"]
+        .as_array()
+        .expect("allowCredentials")
+        .iter()
+        .map(|c| c["id"].as_str().expect("an id").to_string())
+        .collect()
+}
+
+#[rocket::async_test]
+async fn every_change_shows_at_once_despite_the_cache() {
+    // The SQLite store keeps accounts and passkeys in memory for the sign-in path; each
+    // change must show on the very next request, never a stale copy.
+    let app = TestApp::new().await;
+    let mut browser = app.browser();
+    let (status, _) = browser
+        .post_form("/login?id=u-77&name=alpha&next=/&otp=false")
+        .await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(browser.add_passkey().await.status, Status::Ok);
+    let first = browser.credential_ids();
+    // Read, and so cached: the account by name and its passkeys.
+    assert_eq!(offered(&mut browser, "alpha").await, first);
+    assert_eq!(browser.sign_in(Some("alpha")).await.status, Status::Ok);
+
+    // A second passkey on another device is offered at once.
+    let first_device = std::mem::replace(&mut browser.authenticator, support::authenticator());
+    assert_eq!(browser.add_passkey().await.status, Status::Ok);
+    let second = browser.credential_ids();
+    assert_eq!(offered(&mut browser, "alpha").await.len(), 2);
+    assert_eq!(browser.sign_in(Some("alpha")).await.status, Status::Ok);
+
+    // A rename shows in the list at once.
+    let renamed = browser
+        .patch(
+            &format!("/passkeys/credentials/{}", second[0]),
+            &json!({ "name": "Work laptop" }),
+        )
+        .await;
+    assert_eq!(renamed.status, Status::Ok, "{:?}", renamed.body);
+    let list = browser.get("/passkeys/credentials").await;
+    let names: Vec<&str> = list.body["credentials"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|c| c["name"].as_str().expect("a name"))
+        .collect();
+    assert!(names.contains(&"Work laptop"), "{names:?}");
+
+    // The app renames the user: the new name finds the account, the old one does not.
+    let (status, _) = browser
+        .post_form("/login?id=u-77&name=beta&next=/&otp=false")
+        .await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(offered(&mut browser, "beta").await.len(), 2);
+    let old_name = offered(&mut browser, "alpha").await;
+    assert!(old_name
+        .iter()
+        .all(|id| !first.contains(id) && !second.contains(id)));
+
+    // A deleted passkey is offered no more and signs in no more.
+    let deleted = browser
+        .delete(&format!("/passkeys/credentials/{}", first[0]))
+        .await;
+    assert_eq!(deleted.status, Status::Ok, "{:?}", deleted.body);
+    assert_eq!(offered(&mut browser, "beta").await, second);
+    browser.sign_out().await;
+    browser.authenticator = first_device;
+    browser
+        .sign_in(None)
+        .await
+        .assert_error(Status::Unauthorized, "authentication_failed");
+}

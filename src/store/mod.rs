@@ -45,7 +45,7 @@ pub(crate) fn stored_passkey(
 pub(crate) struct CredentialRecord {
     pub credential_id: Vec<u8>,
     pub user_handle: Uuid,
-    /// The owner's app user id (read with the row; ignored when inserting).
+    /// The owner's app user id (stored with the account, not the passkey).
     pub user_id: String,
     pub passkey: Passkey,
     pub name: String,

@@ -25,12 +25,13 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_enrollment.sql"),
     include_str!("../../migrations/sqlite/0003_management.sql"),
     include_str!("../../migrations/sqlite/0004_account_changes.sql"),
+    include_str!("../../migrations/sqlite/0005_sessions_by_token.sql"),
 ];
 
 /// The [`Store`] over a SQLite pool.
 pub(crate) struct SqliteStore {
     pool: sqlx::SqlitePool,
-    cache: CredentialCache,
+    cache: Cache,
     sign_ins: SignInWriter,
 }
 
@@ -61,7 +62,7 @@ impl SqliteStore {
     pub(crate) fn new(pool: &sqlx::SqlitePool) -> Self {
         SqliteStore {
             pool: pool.clone(),
-            cache: CredentialCache::default(),
+            cache: Cache::default(),
             sign_ins: SignInWriter::spawn(pool.clone()),
         }
     }
@@ -157,7 +158,11 @@ impl Store for SqliteStore {
     }
 
     async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
-        sqlx::query(&format!(
+        if let Some(user) = self.cache.user(username) {
+            return Ok(Some(user));
+        }
+        let epoch = self.cache.epoch();
+        let user = sqlx::query(&format!(
             "SELECT {USER_COLUMNS} FROM passkey_users WHERE username = ?"
         ))
         .bind(username)
@@ -165,11 +170,19 @@ impl Store for SqliteStore {
         .await
         .map_err(backend)?
         .map(|row| Self::user(&row))
-        .transpose()
+        .transpose()?;
+        if let Some(user) = &user {
+            self.cache.put_user(user, epoch);
+        }
+        Ok(user)
     }
 
     async fn credentials(&self, handle: Uuid) -> Result<Vec<CredentialRecord>, StoreError> {
-        sqlx::query(&format!(
+        if let Some(list) = self.cache.list(handle) {
+            return Ok(list);
+        }
+        let epoch = self.cache.epoch();
+        let list = sqlx::query(&format!(
             "SELECT {CREDENTIAL_COLUMNS} FROM {CREDENTIAL_FROM} WHERE c.user_handle = ? \
              ORDER BY c.created_at, c.rowid"
         ))
@@ -179,7 +192,9 @@ impl Store for SqliteStore {
         .map_err(backend)?
         .iter()
         .map(Self::credential_row)
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+        self.cache.put_list(handle, &list, epoch);
+        Ok(list)
     }
 
     async fn credential(
@@ -187,7 +202,7 @@ impl Store for SqliteStore {
         handle: Uuid,
         credential_id: &[u8],
     ) -> Result<Option<CredentialRecord>, StoreError> {
-        if let Some(cached) = self.cache.get(credential_id) {
+        if let Some(cached) = self.cache.credential(credential_id) {
             // Ids are unique across accounts: another account's id is none of this one's.
             return Ok((cached.user_handle == handle).then_some(cached));
         }
@@ -204,7 +219,7 @@ impl Store for SqliteStore {
         .map(|row| Self::credential_row(&row))
         .transpose()?;
         if let Some(found) = &found {
-            self.cache.put(found, epoch);
+            self.cache.put_credential(found, epoch);
         }
         Ok(found)
     }
@@ -218,6 +233,7 @@ impl Store for SqliteStore {
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         let transports = serde_json::to_string(&credential.transports)
             .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let epoch = self.cache.epoch();
         let mut tx = self.pool.begin().await.map_err(backend)?;
         match owner {
             Owner::New { user, .. } => {
@@ -284,7 +300,10 @@ impl Store for SqliteStore {
         if let Owner::New { session, .. } = owner {
             insert_session(&mut *tx, session).await?;
         }
-        tx.commit().await.map_err(backend)
+        tx.commit().await.map_err(backend)?;
+        // A new passkey is usually used soon (the next sign-in, on another device).
+        self.cache.added(credential, epoch);
+        Ok(())
     }
 
     async fn generation(&self, handle: Uuid) -> Result<i64, StoreError> {
@@ -323,7 +342,7 @@ impl Store for SqliteStore {
         if recorded {
             self.cache.used(used);
         } else {
-            self.cache.forget(&used.credential_id);
+            self.cache.forget(&used.credential_id, used.user_handle);
         }
         Ok(recorded)
     }
@@ -378,7 +397,10 @@ impl Store for SqliteStore {
         .fetch_one(&self.pool)
         .await
         .map_err(backend)?;
-        Self::user(&row)
+        let stored = Self::user(&row)?;
+        // Its username or display name may have changed.
+        self.cache.forget_user(stored.handle);
+        Ok(stored)
     }
 
     async fn open_session(
@@ -497,7 +519,7 @@ impl Store for SqliteStore {
         .await
         .map_err(backend)?
         .rows_affected();
-        self.cache.forget(credential_id);
+        self.cache.forget(credential_id, handle);
         Ok(updated == 1)
     }
 
@@ -551,7 +573,7 @@ impl Store for SqliteStore {
                 .map_err(backend)?;
         }
         tx.commit().await.map_err(backend)?;
-        self.cache.forget(credential_id);
+        self.cache.forget(credential_id, handle);
         Ok(Deleted::Done)
     }
 
@@ -592,55 +614,141 @@ impl Store for SqliteStore {
     }
 }
 
-/// Credentials by id, as last read or written by this process, so that a sign-in does not
-/// read its credential from the database. Only [`Store::credential`] reads it, and every
-/// write of a sign-in is conditional on the credential still existing in the database, so
-/// an entry can at worst make a sign-in fail that would have failed anyway.
+/// Accounts and passkeys as last read or written by this process, so that a sign-in does
+/// not read them from the database: passkeys by id, each account's list of passkey ids,
+/// and accounts by username. Every write of a sign-in stays conditional on the passkey in
+/// the database, so an entry can at worst make a sign-in fail that would have failed
+/// anyway; each write of the store updates or drops the entries it changes.
 ///
-/// Every change bumps `epoch`; a database read is cached only if no change happened
-/// while it ran, so a slow read can never put back an older counter or a deleted passkey.
+/// Every change bumps `epoch`; a database read is cached only if no change happened while
+/// it ran, so a slow read can never put back an older counter or a deleted passkey.
 #[derive(Default)]
-struct CredentialCache {
+struct Cache {
     inner: Mutex<CacheInner>,
 }
 
 #[derive(Default)]
 struct CacheInner {
-    map: HashMap<Vec<u8>, CredentialRecord>,
+    credentials: HashMap<Vec<u8>, CredentialRecord>,
+    /// Each account's passkey ids, oldest first.
+    lists: HashMap<Uuid, Vec<Vec<u8>>>,
+    /// Accounts by username, folded as the `NOCASE` column compares (ASCII only).
+    users: HashMap<String, UserRecord>,
+    /// The username each cached account is kept under.
+    user_names: HashMap<Uuid, String>,
     epoch: u64,
 }
 
-/// At most this many credentials are cached; past it the cache starts again empty.
+/// At most this many entries of each kind; past it the cache starts again empty.
 const CACHE_CAP: usize = 16_384;
 
-impl CredentialCache {
+impl CacheInner {
+    fn make_room(&mut self) {
+        if self.credentials.len() >= CACHE_CAP
+            || self.lists.len() >= CACHE_CAP
+            || self.users.len() >= CACHE_CAP
+        {
+            self.credentials.clear();
+            self.lists.clear();
+            self.users.clear();
+            self.user_names.clear();
+        }
+    }
+}
+
+impl Cache {
     fn epoch(&self) -> u64 {
         self.inner.lock().epoch
     }
 
-    fn get(&self, credential_id: &[u8]) -> Option<CredentialRecord> {
-        self.inner.lock().map.get(credential_id).cloned()
+    fn credential(&self, credential_id: &[u8]) -> Option<CredentialRecord> {
+        self.inner.lock().credentials.get(credential_id).cloned()
     }
 
-    /// Caches a record read from the database while the cache stood at `epoch`.
-    fn put(&self, record: &CredentialRecord, epoch: u64) {
+    /// Caches a passkey read from the database while the cache stood at `epoch`.
+    fn put_credential(&self, record: &CredentialRecord, epoch: u64) {
         let mut inner = self.inner.lock();
         if inner.epoch != epoch {
             return;
         }
-        if inner.map.len() >= CACHE_CAP {
-            inner.map.clear();
-        }
+        inner.make_room();
         inner
-            .map
+            .credentials
             .insert(record.credential_id.clone(), record.clone());
+    }
+
+    /// The account's passkeys, when every one of them is cached.
+    fn list(&self, handle: Uuid) -> Option<Vec<CredentialRecord>> {
+        let inner = self.inner.lock();
+        inner
+            .lists
+            .get(&handle)?
+            .iter()
+            .map(|id| inner.credentials.get(id).cloned())
+            .collect()
+    }
+
+    /// Caches an account's passkeys read from the database at `epoch`.
+    fn put_list(&self, handle: Uuid, list: &[CredentialRecord], epoch: u64) {
+        let mut inner = self.inner.lock();
+        if inner.epoch != epoch {
+            return;
+        }
+        inner.make_room();
+        let ids = list.iter().map(|c| c.credential_id.clone()).collect();
+        inner.lists.insert(handle, ids);
+        for record in list {
+            inner
+                .credentials
+                .insert(record.credential_id.clone(), record.clone());
+        }
+    }
+
+    fn user(&self, username: &str) -> Option<UserRecord> {
+        let inner = self.inner.lock();
+        inner.users.get(&username.to_ascii_lowercase()).cloned()
+    }
+
+    /// Caches an account read from the database at `epoch`.
+    fn put_user(&self, user: &UserRecord, epoch: u64) {
+        let mut inner = self.inner.lock();
+        if inner.epoch != epoch {
+            return;
+        }
+        inner.make_room();
+        let key = user.username.to_ascii_lowercase();
+        inner.user_names.insert(user.handle, key.clone());
+        inner.users.insert(key, user.clone());
+    }
+
+    /// An account's name may have changed.
+    fn forget_user(&self, handle: Uuid) {
+        let mut inner = self.inner.lock();
+        inner.epoch += 1;
+        if let Some(name) = inner.user_names.remove(&handle) {
+            inner.users.remove(&name);
+        }
+    }
+
+    /// A passkey was stored (read at `epoch`): its account's list changed.
+    fn added(&self, record: &CredentialRecord, epoch: u64) {
+        let mut inner = self.inner.lock();
+        let unchanged = inner.epoch == epoch;
+        inner.epoch += 1;
+        inner.lists.remove(&record.user_handle);
+        if unchanged {
+            inner.make_room();
+            inner
+                .credentials
+                .insert(record.credential_id.clone(), record.clone());
+        }
     }
 
     /// Applies a recorded sign-in, as the database did.
     fn used(&self, used: &CredentialUse) {
         let mut inner = self.inner.lock();
         inner.epoch += 1;
-        if let Some(record) = inner.map.get_mut(&used.credential_id) {
+        if let Some(record) = inner.credentials.get_mut(&used.credential_id) {
             record.counter = record.counter.max(used.counter);
             record.backup_state = used.backup_state;
             record.backup_eligible |= used.backup_eligible;
@@ -653,10 +761,12 @@ impl CredentialCache {
         }
     }
 
-    fn forget(&self, credential_id: &[u8]) {
+    /// A passkey was renamed or deleted, or may be gone.
+    fn forget(&self, credential_id: &[u8], handle: Uuid) {
         let mut inner = self.inner.lock();
         inner.epoch += 1;
-        inner.map.remove(credential_id);
+        inner.credentials.remove(credential_id);
+        inner.lists.remove(&handle);
     }
 }
 

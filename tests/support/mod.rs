@@ -498,6 +498,19 @@ impl<'c> Browser<'c> {
         self.read(response).await
     }
 
+    /// A JSON PATCH from this browser's page.
+    pub async fn patch(&mut self, path: &str, body: &Value) -> Answer {
+        let request = self
+            .client
+            .patch(path.to_string())
+            .header(ContentType::JSON)
+            .header(Header::new("Origin", self.origin.clone()))
+            .cookies(self.jar())
+            .body(body.to_string());
+        let response = request.dispatch().await;
+        self.read(response).await
+    }
+
     /// A DELETE from this browser's page.
     pub async fn delete(&mut self, path: &str) -> Answer {
         let request = self
