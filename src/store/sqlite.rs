@@ -620,8 +620,11 @@ impl Store for SqliteStore {
 /// the database, so an entry can at worst make a sign-in fail that would have failed
 /// anyway; each write of the store updates or drops the entries it changes.
 ///
-/// Every change bumps `epoch`; a database read is cached only if no change happened while
-/// it ran, so a slow read can never put back an older counter or a deleted passkey.
+/// A change that is not applied to the cached entries in place bumps `epoch`, and a
+/// database read is cached only if the epoch did not move while it ran; a read never
+/// replaces a cached passkey (which sign-ins keep up to date in place). So a slow read can
+/// never put back an older counter or a deleted passkey, and sign-ins of cached passkeys
+/// do not stop other reads from being cached.
 #[derive(Default)]
 struct Cache {
     inner: Mutex<CacheInner>,
@@ -674,7 +677,8 @@ impl Cache {
         inner.make_room();
         inner
             .credentials
-            .insert(record.credential_id.clone(), record.clone());
+            .entry(record.credential_id.clone())
+            .or_insert_with(|| record.clone());
     }
 
     /// The account's passkeys, when every one of them is cached.
@@ -700,7 +704,8 @@ impl Cache {
         for record in list {
             inner
                 .credentials
-                .insert(record.credential_id.clone(), record.clone());
+                .entry(record.credential_id.clone())
+                .or_insert_with(|| record.clone());
         }
     }
 
@@ -747,18 +752,20 @@ impl Cache {
     /// Applies a recorded sign-in, as the database did.
     fn used(&self, used: &CredentialUse) {
         let mut inner = self.inner.lock();
-        inner.epoch += 1;
-        if let Some(record) = inner.credentials.get_mut(&used.credential_id) {
-            record.counter = record.counter.max(used.counter);
-            record.backup_state = used.backup_state;
-            record.backup_eligible |= used.backup_eligible;
-            record.last_used_at = Some(used.used_at);
-            let mut credential = webauthn_rs::prelude::Credential::from(record.passkey.clone());
-            credential.counter = record.counter;
-            credential.backup_state = record.backup_state;
-            credential.backup_eligible = record.backup_eligible;
-            record.passkey = credential.into();
-        }
+        let Some(record) = inner.credentials.get_mut(&used.credential_id) else {
+            // A read of it may be under way: it must not be cached.
+            inner.epoch += 1;
+            return;
+        };
+        record.counter = record.counter.max(used.counter);
+        record.backup_state = used.backup_state;
+        record.backup_eligible |= used.backup_eligible;
+        record.last_used_at = Some(used.used_at);
+        let mut credential = webauthn_rs::prelude::Credential::from(record.passkey.clone());
+        credential.counter = record.counter;
+        credential.backup_state = record.backup_state;
+        credential.backup_eligible = record.backup_eligible;
+        record.passkey = credential.into();
     }
 
     /// A passkey was renamed or deleted, or may be gone.
