@@ -909,7 +909,36 @@ async fn f49_a_signed_out_session_cannot_be_replayed() {
         .assert_error(Status::Unauthorized, "unauthorized");
 }
 
-/// A signed-in browser of a new account with two SoftKey passkeys.
+/// Starts adding a SoftKey passkey to the signed-in account: the response to finish with.
+async fn start_adding(browser: &mut support::Browser<'_>, key: &mut SoftKey) -> Value {
+    let start = browser.post("/passkeys/register/start", &json!({})).await;
+    assert_eq!(start.status, Status::Ok, "{:?}", start.body);
+    key.register(&start.body, &Tamper::default())
+}
+
+/// Adds a SoftKey passkey to the signed-in account, start to finish.
+async fn add(browser: &mut support::Browser<'_>, key: &mut SoftKey) {
+    let body = start_adding(browser, key).await;
+    let answer = browser.post("/passkeys/register/finish", &body).await;
+    assert_eq!(answer.status, Status::Ok, "{:?}", answer.body);
+}
+
+/// Finishing a registration with `body` is refused as void and writes nothing.
+async fn void(
+    app: &TestApp,
+    browser: &mut support::Browser<'_>,
+    body: &Value,
+) -> support::Snapshot {
+    let before = app.snapshot().await;
+    browser
+        .post("/passkeys/register/finish", body)
+        .await
+        .assert_error(Status::BadRequest, "ceremony_not_found");
+    assert_eq!(app.snapshot().await, before, "nothing written");
+    before
+}
+
+/// A signed-in browser of a new account with two SoftKey passkeys; the second key.
 async fn two_passkeys<'a>(app: &'a TestApp, username: &str) -> (support::Browser<'a>, SoftKey) {
     let mut browser = app.browser();
     let start = browser
@@ -918,11 +947,8 @@ async fn two_passkeys<'a>(app: &'a TestApp, username: &str) -> (support::Browser
     let body = SoftKey::random().register(&start.body, &Tamper::default());
     let answer = browser.post("/passkeys/register/finish", &body).await;
     assert_eq!(answer.status, Status::Ok, "{:?}", answer.body);
-    let start = browser.post("/passkeys/register/start", &json!({})).await;
     let mut second = SoftKey::random();
-    let body = second.register(&start.body, &Tamper::default());
-    let answer = browser.post("/passkeys/register/finish", &body).await;
-    assert_eq!(answer.status, Status::Ok, "{:?}", answer.body);
+    add(&mut browser, &mut second).await;
     (browser, second)
 }
 
@@ -930,32 +956,16 @@ async fn two_passkeys<'a>(app: &'a TestApp, username: &str) -> (support::Browser
 async fn f46_a_passkey_deleted_in_another_tab_voids_a_started_registration() {
     let app = TestApp::new().await;
     let (mut browser, second) = two_passkeys(&app, "tabs").await;
-    let start = browser.post("/passkeys/register/start", &json!({})).await;
-    assert_eq!(start.status, Status::Ok);
-    let body = SoftKey::random().register(&start.body, &Tamper::default());
+    let body = start_adding(&mut browser, &mut SoftKey::random()).await;
 
     // Another tab (the same cookies) deletes a passkey before this one finishes.
     let id = URL_SAFE_NO_PAD.encode(&second.credential_id);
     let deleted = browser.delete(&format!("/passkeys/credentials/{id}")).await;
     assert_eq!(deleted.status, Status::Ok, "{:?}", deleted.body);
 
-    let before = app.snapshot().await;
-    browser
-        .post("/passkeys/register/finish", &body)
-        .await
-        .assert_error(Status::BadRequest, "ceremony_not_found");
-    assert_eq!(app.snapshot().await, before, "nothing written");
-
+    let before = void(&app, &mut browser, &body).await;
     // A registration started after the change goes through.
-    let start = browser.post("/passkeys/register/start", &json!({})).await;
-    let body = SoftKey::random().register(&start.body, &Tamper::default());
-    assert_eq!(
-        browser
-            .post("/passkeys/register/finish", &body)
-            .await
-            .status,
-        Status::Ok
-    );
+    add(&mut browser, &mut SoftKey::random()).await;
     assert_eq!(app.snapshot().await.credentials, before.credentials + 1);
 }
 
@@ -964,27 +974,16 @@ async fn f46_a_password_change_voids_a_started_registration() {
     let app = TestApp::new().await;
     let mut browser = app.browser();
     browser.password_sign_in("pat", "/").await;
-    let start = browser.post("/passkeys/register/start", &json!({})).await;
-    assert_eq!(start.status, Status::Ok, "{:?}", start.body);
-    let body = SoftKey::random().register(&start.body, &Tamper::default());
+    let body = start_adding(&mut browser, &mut SoftKey::random()).await;
 
     // The app changes the password (and tells the crate) before the passkey is finished.
     let (status, _) = browser.post_form("/change-password").await;
     assert_eq!(status, Status::Ok);
 
-    let before = app.snapshot().await;
-    browser
-        .post("/passkeys/register/finish", &body)
-        .await
-        .assert_error(Status::BadRequest, "ceremony_not_found");
-    assert_eq!(app.snapshot().await, before, "nothing written");
+    let before = void(&app, &mut browser, &body).await;
     assert_eq!(before.credentials, 0);
-
     // The same session may start again and finish.
-    let start = browser.post("/passkeys/register/start", &json!({})).await;
-    let body = SoftKey::random().register(&start.body, &Tamper::default());
-    let answer = browser.post("/passkeys/register/finish", &body).await;
-    assert_eq!(answer.status, Status::Ok, "{:?}", answer.body);
+    add(&mut browser, &mut SoftKey::random()).await;
     assert_eq!(app.snapshot().await.credentials, 1);
 }
 
@@ -992,19 +991,12 @@ async fn f46_a_password_change_voids_a_started_registration() {
 async fn f46_a_registration_whose_session_ended_cannot_finish() {
     let app = TestApp::new().await;
     let (mut browser, _) = two_passkeys(&app, "ended").await;
-    let start = browser.post("/passkeys/register/start", &json!({})).await;
-    let body = SoftKey::random().register(&start.body, &Tamper::default());
+    let body = start_adding(&mut browser, &mut SoftKey::random()).await;
     // The session ends elsewhere (signed out in another tab: the cookie stays here).
     let mut other_tab = app.browser();
     other_tab.cookies = browser.cookies.clone();
     assert_eq!(other_tab.sign_out().await.status, Status::Ok);
-
-    let before = app.snapshot().await;
-    browser
-        .post("/passkeys/register/finish", &body)
-        .await
-        .assert_error(Status::BadRequest, "ceremony_not_found");
-    assert_eq!(app.snapshot().await, before, "nothing written");
+    void(&app, &mut browser, &body).await;
 }
 
 #[rocket::async_test]

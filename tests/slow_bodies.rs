@@ -94,53 +94,38 @@ async fn start_p99(addr: SocketAddr, first_client: u32) -> Duration {
     times[98]
 }
 
+/// One ceremony from `client`: start with `body`, answer the options with `respond`, finish
+/// with the start's cookie; both must succeed. Answers the finish's headers.
+async fn ceremony(
+    addr: SocketAddr,
+    client: u32,
+    kind: &str,
+    body: Value,
+    respond: impl FnOnce(&Value) -> Value,
+) -> Vec<String> {
+    let start = format!("/passkeys/{kind}/start");
+    let (status, headers, answer) = exchange(addr, post(&start, client, "", &body)).await;
+    assert!(status.contains(" 200 "), "{start}: {status} {answer}");
+    let options: Value = serde_json::from_str(&answer).expect("options");
+    let finish = format!("/passkeys/{kind}/finish");
+    let request = post(&finish, client, &cookies(&headers), &respond(&options));
+    let (status, headers, answer) = exchange(addr, request).await;
+    assert!(status.contains(" 200 "), "{finish}: {status} {answer}");
+    headers
+}
+
 /// A full sign-up and usernameless sign-in by a new browser.
 async fn sign_up_and_in(addr: SocketAddr, client: u32, username: &str) {
     let mut key = SoftKey::random();
-    let (status, headers, body) = exchange(
-        addr,
-        post(
-            "/passkeys/register/start",
-            client,
-            "",
-            &json!({ "username": username }),
-        ),
-    )
+    let body = json!({ "username": username });
+    ceremony(addr, client, "register", body, |o| {
+        key.register(o, &Tamper::default())
+    })
     .await;
-    assert!(status.contains(" 200 "), "{status} {body}");
-    let options: Value = serde_json::from_str(&body).expect("options");
-    let credential = key.register(&options, &Tamper::default());
-    let (status, _, body) = exchange(
-        addr,
-        post(
-            "/passkeys/register/finish",
-            client,
-            &cookies(&headers),
-            &credential,
-        ),
-    )
+    let headers = ceremony(addr, client, "authenticate", json!({}), |o| {
+        key.assert(o, &Tamper::default())
+    })
     .await;
-    assert!(status.contains(" 200 "), "{status} {body}");
-
-    let (status, headers, body) = exchange(
-        addr,
-        post("/passkeys/authenticate/start", client, "", &json!({})),
-    )
-    .await;
-    assert!(status.contains(" 200 "), "{status} {body}");
-    let options: Value = serde_json::from_str(&body).expect("options");
-    let assertion = key.assert(&options, &Tamper::default());
-    let (status, headers, body) = exchange(
-        addr,
-        post(
-            "/passkeys/authenticate/finish",
-            client,
-            &cookies(&headers),
-            &assertion,
-        ),
-    )
-    .await;
-    assert!(status.contains(" 200 "), "{status} {body}");
     assert!(
         cookies(&headers).contains("passkeys_session="),
         "a session: {headers:?}"

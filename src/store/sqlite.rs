@@ -115,24 +115,33 @@ const CREDENTIAL_COLUMNS: &str = "c.credential_id, c.user_handle, u.user_id, c.p
 const CREDENTIAL_FROM: &str =
     "passkey_credentials c JOIN passkey_users u ON u.handle = c.user_handle";
 
+type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// Binds a session row's seven columns, in the order of [`SESSION_COLUMNS`].
+fn bind_session<'q>(query: Query<'q>, session: &'q NewSession) -> Query<'q> {
+    query
+        .bind(&session.token_hash[..])
+        .bind(&session.user_handle.as_bytes()[..])
+        .bind(session.factors as i64)
+        .bind(session.user_verified)
+        .bind(session.credential_id.as_deref())
+        .bind(session.created_at)
+        .bind(session.expires_at)
+}
+
+const SESSION_COLUMNS: &str =
+    "token_hash, user_handle, factors, user_verified, credential_id, created_at, expires_at";
+
 async fn insert_session<'c, E>(executor: E, session: &NewSession) -> Result<(), StoreError>
 where
     E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
 {
-    sqlx::query(
-        "INSERT INTO passkey_sessions (token_hash, user_handle, factors, user_verified, \
-         credential_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&session.token_hash[..])
-    .bind(&session.user_handle.as_bytes()[..])
-    .bind(session.factors as i64)
-    .bind(session.user_verified)
-    .bind(session.credential_id.as_deref())
-    .bind(session.created_at)
-    .bind(session.expires_at)
-    .execute(executor)
-    .await
-    .map_err(backend)?;
+    let sql =
+        format!("INSERT INTO passkey_sessions ({SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    bind_session(sqlx::query(&sql), session)
+        .execute(executor)
+        .await
+        .map_err(backend)?;
     Ok(())
 }
 
@@ -885,12 +894,9 @@ async fn write_sign_ins(
          DELETE FROM passkey_sessions WHERE token_hash IN (SELECT r.token_hash FROM replaced r \
          JOIN passkey_credentials c ON c.credential_id = r.credential_id \
          AND c.user_handle = r.user_handle); \
-         WITH opened (token_hash, user_handle, factors, user_verified, credential_id, \
-         created_at, expires_at) AS (VALUES {opened}) \
-         INSERT INTO passkey_sessions (token_hash, user_handle, factors, user_verified, \
-         credential_id, created_at, expires_at) \
-         SELECT o.token_hash, o.user_handle, o.factors, o.user_verified, o.credential_id, \
-         o.created_at, o.expires_at FROM opened o JOIN passkey_credentials c \
+         WITH opened ({SESSION_COLUMNS}) AS (VALUES {opened}) \
+         INSERT INTO passkey_sessions ({SESSION_COLUMNS}) \
+         SELECT o.* FROM opened o JOIN passkey_credentials c \
          ON c.credential_id = o.credential_id AND c.user_handle = o.user_handle; \
          COMMIT;",
         used = placeholders(credentials.len(), 6),
@@ -915,15 +921,7 @@ async fn write_sign_ins(
             .bind(&sign_in.used.user_handle.as_bytes()[..]);
     }
     for sign_in in sign_ins {
-        let session = &sign_in.session;
-        query = query
-            .bind(&session.token_hash[..])
-            .bind(&session.user_handle.as_bytes()[..])
-            .bind(session.factors as i64)
-            .bind(session.user_verified)
-            .bind(session.credential_id.as_deref())
-            .bind(session.created_at)
-            .bind(session.expires_at);
+        query = bind_session(query, &sign_in.session);
     }
     let mut connection = pool.acquire().await.map_err(backend)?;
     let rows = match query.fetch_all(&mut *connection).await {
