@@ -214,12 +214,21 @@ impl Passkeys {
     }
 
     /// Tells the crate that the app changed how this user signs in (a new password, a
-    /// recovered account): a passkey registration started before now can no longer
-    /// finish, so a session that was stolen before the change cannot plant a passkey
-    /// after it. Ending the user's other sessions stays the app's call. Does nothing
-    /// for a user without a passkey account.
-    pub async fn account_changed(&self, user_id: &str) -> Result<(), Error> {
-        self.ceremonies.store.account_changed(user_id).await?;
+    /// recovered account), from the request of the browser that made the change: every
+    /// other session of the user ends, and a passkey registration started before now can
+    /// no longer finish, so a session stolen before the change can neither start nor
+    /// finish planting a passkey after it. The session in `cookies` stays if it is the
+    /// user's. Does nothing for a user without a passkey account.
+    pub async fn account_changed(
+        &self,
+        cookies: &CookieJar<'_>,
+        user_id: &str,
+    ) -> Result<(), Error> {
+        let keep = self.cookies.session_token(cookies).map(|t| token_hash(&t));
+        self.ceremonies
+            .store
+            .account_changed(user_id, keep.as_ref())
+            .await?;
         Ok(())
     }
 

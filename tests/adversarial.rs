@@ -974,12 +974,26 @@ async fn f46_a_password_change_voids_a_started_registration() {
     let app = TestApp::new().await;
     let mut browser = app.browser();
     browser.password_sign_in("pat", "/").await;
+    // A thief holds another session of the account and starts planting a passkey.
+    let mut thief = app.browser();
+    thief.password_sign_in("pat", "/").await;
+    let planted = start_adding(&mut thief, &mut SoftKey::random()).await;
     let body = start_adding(&mut browser, &mut SoftKey::random()).await;
 
-    // The app changes the password (and tells the crate) before the passkey is finished.
+    // The app changes the password (and tells the crate) before either is finished.
     let (status, _) = browser.post_form("/change-password").await;
     assert_eq!(status, Status::Ok);
 
+    // The thief's session is over: neither the planted passkey nor a new start goes in.
+    void(&app, &mut thief, &planted).await;
+    assert!(thief.me().await.is_none(), "the other session ended");
+    // Signed out, an empty start is a sign-up without a username.
+    thief
+        .post("/passkeys/register/start", &json!({}))
+        .await
+        .assert_error(Status::BadRequest, "invalid_request");
+    // The browser that changed it keeps its session; what it started before is void.
+    assert!(browser.me().await.is_some(), "the changing session stays");
     let before = void(&app, &mut browser, &body).await;
     assert_eq!(before.credentials, 0);
     // The same session may start again and finish.

@@ -170,3 +170,51 @@ async fn g57_a_failure_inside_the_finish_transaction_rolls_everything_back() {
         Status::Ok
     );
 }
+
+#[rocket::async_test]
+async fn g59_a_locked_database_fails_a_group_of_sign_ins_at_once() {
+    if support::on_postgres() {
+        eprintln!(
+            "SKIPPED on PostgreSQL: this fault is injected with SQLite's own locking and triggers"
+        );
+        return;
+    }
+    let app = TestApp::with_figment(config(), |f| {
+        f.merge(("databases.passkeys.connect_timeout", 1))
+    })
+    .await;
+    // Eight sign-ins ready to finish together, so that they share a group.
+    let mut pending = Vec::new();
+    for i in 0..8 {
+        let mut key = soft_account(&app, &format!("grp{i}")).await;
+        let mut browser = app.browser();
+        let start = browser
+            .post("/passkeys/authenticate/start", &json!({}))
+            .await;
+        let assertion = key.assert(&start.body, &Tamper::default());
+        pending.push((browser, assertion));
+    }
+    let before = app.snapshot().await;
+    let mut lock = locked(&app).await;
+    let started = std::time::Instant::now();
+    let answers = support::join_all(
+        pending
+            .iter_mut()
+            .map(|(b, a)| b.post("/passkeys/authenticate/finish", a)),
+    )
+    .await;
+    // A busy database fails the group once: not once more for each sign-in in it.
+    for answer in &answers {
+        unavailable(answer);
+    }
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(6),
+        "answered after {:?}, not one busy timeout per sign-in",
+        started.elapsed()
+    );
+    sqlx::query("ROLLBACK")
+        .execute(&mut *lock)
+        .await
+        .expect("unlock");
+    assert_eq!(app.snapshot().await, before, "nothing half-written");
+}

@@ -186,9 +186,14 @@ pub(crate) trait Store: Send + Sync + 'static {
     /// The account's generation: it changes whenever its ways to sign in change.
     async fn generation(&self, handle: Uuid) -> Result<i64, StoreError>;
 
-    /// Marks a change of the account's ways to sign in made outside the crate (a new
-    /// password); nothing for an app user without a passkey account.
-    async fn account_changed(&self, user_id: &str) -> Result<(), StoreError>;
+    /// In one transaction: marks a change of the account's ways to sign in made outside
+    /// the crate (a new password), and ends its sessions but `keep`. Nothing for an app
+    /// user without a passkey account.
+    async fn account_changed(
+        &self,
+        user_id: &str,
+        keep: Option<&[u8; 32]>,
+    ) -> Result<(), StoreError>;
 
     /// In one transaction: raise the counter (never lower it), save the backup state and
     /// the time of use, open the session and end the one it `replaces`. Returns false,

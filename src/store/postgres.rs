@@ -226,23 +226,30 @@ impl Store for PgStore {
                 generation,
                 now,
             } => {
-                // The account must be as it was when the registration started, and the
-                // session that started it still live. The row lock holds it so to the commit.
+                // The session that started the registration must still be live, and the
+                // account as it was then. Both rows stay locked to the commit, so neither a
+                // sign-out nor another change can slip in between.
+                let live: Option<i32> = sqlx::query_scalar(
+                    "SELECT 1 FROM passkey_sessions WHERE token_hash = $1 AND user_handle = $2 \
+                     AND expires_at > $3 FOR SHARE",
+                )
+                .bind(&session[..])
+                .bind(&handle.as_bytes()[..])
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
                 let changed = sqlx::query(
                     "UPDATE passkey_users SET generation = generation + 1 \
-                     WHERE handle = $1 AND generation = $2 AND EXISTS (SELECT 1 FROM \
-                     passkey_sessions WHERE token_hash = $3 AND user_handle = $1 \
-                     AND expires_at > $4)",
+                     WHERE handle = $1 AND generation = $2",
                 )
                 .bind(&handle.as_bytes()[..])
                 .bind(generation)
-                .bind(&session[..])
-                .bind(now)
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?
                 .rows_affected();
-                if changed != 1 {
+                if live.is_none() || changed != 1 {
                     tx.rollback().await.map_err(backend)?;
                     return Err(StoreError::Stale);
                 }
@@ -283,13 +290,28 @@ impl Store for PgStore {
         Ok(generation.unwrap_or(0))
     }
 
-    async fn account_changed(&self, user_id: &str) -> Result<(), StoreError> {
+    async fn account_changed(
+        &self,
+        user_id: &str,
+        keep: Option<&[u8; 32]>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
         sqlx::query("UPDATE passkey_users SET generation = generation + 1 WHERE user_id = $1")
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        Ok(())
+        sqlx::query(
+            "DELETE FROM passkey_sessions WHERE user_handle = \
+             (SELECT handle FROM passkey_users WHERE user_id = $1) \
+             AND token_hash IS DISTINCT FROM $2",
+        )
+        .bind(user_id)
+        .bind(keep.map(|hash| &hash[..]))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn record_sign_in(

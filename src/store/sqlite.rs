@@ -31,7 +31,7 @@ const MIGRATIONS: &[&str] = &[
 /// The [`Store`] over a SQLite pool.
 pub(crate) struct SqliteStore {
     pool: sqlx::SqlitePool,
-    cache: Cache,
+    cache: std::sync::Arc<Cache>,
     sign_ins: SignInWriter,
 }
 
@@ -60,10 +60,11 @@ fn uuid(bytes: &[u8]) -> Result<Uuid, StoreError> {
 impl SqliteStore {
     /// The store, with its sign-in writer running on the current runtime.
     pub(crate) fn new(pool: &sqlx::SqlitePool) -> Self {
+        let cache = std::sync::Arc::new(Cache::default());
         SqliteStore {
             pool: pool.clone(),
-            cache: Cache::default(),
-            sign_ins: SignInWriter::spawn(pool.clone()),
+            sign_ins: SignInWriter::spawn(pool.clone(), cache.clone()),
+            cache,
         }
     }
 
@@ -325,13 +326,27 @@ impl Store for SqliteStore {
         Ok(generation.unwrap_or(0))
     }
 
-    async fn account_changed(&self, user_id: &str) -> Result<(), StoreError> {
+    async fn account_changed(
+        &self,
+        user_id: &str,
+        keep: Option<&[u8; 32]>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
         sqlx::query("UPDATE passkey_users SET generation = generation + 1 WHERE user_id = ?")
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        Ok(())
+        sqlx::query(
+            "DELETE FROM passkey_sessions WHERE user_handle = \
+             (SELECT handle FROM passkey_users WHERE user_id = ?) AND token_hash IS NOT ?",
+        )
+        .bind(user_id)
+        .bind(keep.map(|hash| &hash[..]))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn record_sign_in(
@@ -340,20 +355,13 @@ impl Store for SqliteStore {
         session: &NewSession,
         replaces: Option<&[u8; 32]>,
     ) -> Result<bool, StoreError> {
-        let recorded = self
-            .sign_ins
+        self.sign_ins
             .write(SignIn {
                 used: used.clone(),
                 session: session.clone(),
                 replaces: replaces.copied(),
             })
-            .await?;
-        if recorded {
-            self.cache.used(used);
-        } else {
-            self.cache.forget(&used.credential_id, used.user_handle);
-        }
-        Ok(recorded)
+            .await
     }
 
     async fn session(
@@ -811,29 +819,46 @@ struct SignInWriter {
 const MAX_GROUP: usize = 32;
 
 impl SignInWriter {
-    fn spawn(pool: sqlx::SqlitePool) -> Self {
+    /// Starts the writer; it keeps `cache` in step with each group it commits, before
+    /// any sign-in of the group hears back.
+    fn spawn(pool: sqlx::SqlitePool, cache: std::sync::Arc<Cache>) -> Self {
         let (queue, mut incoming) = mpsc::unbounded_channel::<(SignIn, Reply)>();
         rocket::tokio::spawn(async move {
             let mut group = Vec::with_capacity(MAX_GROUP);
             while incoming.recv_many(&mut group, MAX_GROUP).await > 0 {
                 let (sign_ins, replies): (Vec<_>, Vec<_>) = group.drain(..).unzip();
-                match write_sign_ins(&pool, &sign_ins).await {
-                    Ok(recorded) => {
-                        for (reply, recorded) in replies.into_iter().zip(recorded) {
-                            let _ = reply.send(Ok(recorded));
-                        }
-                    }
-                    Err(e) if sign_ins.len() == 1 => {
-                        for reply in replies {
-                            let _ = reply.send(Err(e.clone()));
-                        }
-                    }
-                    Err(_) => {
-                        for (sign_in, reply) in sign_ins.iter().zip(replies) {
+                let outcome = match write_sign_ins(&pool, &sign_ins).await {
+                    // One bad sign-in (a statement it made fail) must not fail the others:
+                    // they are written again one by one. A database that is busy, locked
+                    // or gone fails the whole group at once, without waiting again.
+                    Err(e) if sign_ins.len() > 1 && fails_alone(&e) => {
+                        let mut outcome = Vec::with_capacity(sign_ins.len());
+                        for sign_in in &sign_ins {
                             let alone = write_sign_ins(&pool, std::slice::from_ref(sign_in)).await;
-                            let _ = reply.send(alone.map(|recorded| recorded[0]));
+                            outcome.push(alone.map(|recorded| recorded[0]).map_err(backend));
                         }
+                        outcome
                     }
+                    Err(e) => vec![Err(backend(e)); sign_ins.len()],
+                    Ok(recorded) => recorded.into_iter().map(Ok).collect(),
+                };
+                // The cache learns what was written before anyone acts on it.
+                let recorded = |wanted: bool| {
+                    let outcome = &outcome;
+                    sign_ins
+                        .iter()
+                        .zip(outcome)
+                        .filter(move |(_, result)| matches!(result, Ok(r) if *r == wanted))
+                        .map(|(sign_in, _)| &sign_in.used)
+                };
+                for gone in recorded(false) {
+                    cache.forget(&gone.credential_id, gone.user_handle);
+                }
+                for used in per_credential(recorded(true)) {
+                    cache.used(used);
+                }
+                for (reply, result) in replies.into_iter().zip(outcome) {
+                    let _ = reply.send(result);
                 }
             }
         });
@@ -846,6 +871,40 @@ impl SignInWriter {
         self.queue.send((sign_in, reply)).map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
+}
+
+/// Whether a failed group may be written again one sign-in at a time: a statement that
+/// failed (a constraint, a trigger), not a database that is busy, locked or unreachable.
+fn fails_alone(e: &sqlx::Error) -> bool {
+    const SQLITE_BUSY: i64 = 5;
+    const SQLITE_LOCKED: i64 = 6;
+    match e {
+        sqlx::Error::Database(db) => {
+            let primary = db
+                .code()
+                .and_then(|code| code.parse::<i64>().ok())
+                .map(|code| code & 0xff);
+            !matches!(primary, Some(SQLITE_BUSY | SQLITE_LOCKED))
+        }
+        _ => false,
+    }
+}
+
+/// One use per credential, as a group writes it: sign-ins with one passkey may share a
+/// group and finish in any order; the highest counter is kept (the latest of equal ones).
+fn per_credential<'a>(uses: impl Iterator<Item = &'a CredentialUse>) -> Vec<&'a CredentialUse> {
+    let mut credentials: Vec<&CredentialUse> = Vec::new();
+    for used in uses {
+        match credentials
+            .iter_mut()
+            .find(|c| c.credential_id == used.credential_id)
+        {
+            Some(kept) if kept.counter > used.counter => {}
+            Some(kept) => *kept = used,
+            None => credentials.push(used),
+        }
+    }
+    credentials
 }
 
 /// `(?, ?, ...)` with `columns` placeholders, `rows` times, comma-separated.
@@ -861,21 +920,9 @@ fn placeholders(rows: usize, columns: usize) -> String {
 async fn write_sign_ins(
     pool: &sqlx::SqlitePool,
     sign_ins: &[SignIn],
-) -> Result<Vec<bool>, StoreError> {
-    // One row per credential: concurrent sign-ins with one passkey may share a group and
-    // finish in any order; the counter never goes down, the latest use wins.
-    let mut credentials: Vec<&CredentialUse> = Vec::new();
-    for sign_in in sign_ins {
-        let used = &sign_in.used;
-        match credentials
-            .iter_mut()
-            .find(|c| c.credential_id == used.credential_id)
-        {
-            Some(kept) if kept.counter > used.counter => {}
-            Some(kept) => *kept = used,
-            None => credentials.push(used),
-        }
-    }
+) -> Result<Vec<bool>, sqlx::Error> {
+    // One row per credential; the update's max() keeps the counter from going down.
+    let credentials = per_credential(sign_ins.iter().map(|s| &s.used));
     // The sessions are opened, and the sessions they replace ended (a session planted
     // before the sign-in is worth nothing after it), only for credentials that still
     // exist: the same condition the update's RETURNING reports.
@@ -923,7 +970,7 @@ async fn write_sign_ins(
     for sign_in in sign_ins {
         query = bind_session(query, &sign_in.session);
     }
-    let mut connection = pool.acquire().await.map_err(backend)?;
+    let mut connection = pool.acquire().await?;
     let rows = match query.fetch_all(&mut *connection).await {
         Ok(rows) => rows,
         Err(e) => {
@@ -936,14 +983,13 @@ async fn write_sign_ins(
             {
                 connection.close().await.ok();
             }
-            return Err(backend(e));
+            return Err(e);
         }
     };
     let existing: HashSet<Vec<u8>> = rows
         .iter()
         .map(|row| row.try_get::<Vec<u8>, _>(0))
-        .collect::<Result<_, _>>()
-        .map_err(backend)?;
+        .collect::<Result<_, _>>()?;
     Ok(sign_ins
         .iter()
         .map(|s| existing.contains(&s.used.credential_id))

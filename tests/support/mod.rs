@@ -75,9 +75,10 @@ async fn login(
 #[post("/change-password")]
 async fn change_password(
     passkeys: &Passkeys,
+    cookies: &CookieJar<'_>,
     user: PasskeyUser,
 ) -> Result<(), rocket_passkeys::Error> {
-    passkeys.account_changed(user.id()).await
+    passkeys.account_changed(cookies, user.id()).await
 }
 
 /// A second step after the password.
