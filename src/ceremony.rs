@@ -1132,7 +1132,7 @@ mod parsing {
             let mut longer = data.clone();
             longer.extend_from_slice(&extra);
             prop_assert!(check_auth_data_length(&longer).is_err());
-            // Cut anywhere inside, it fails too (and never panics).
+            // Cut short inside the credential data, it fails too (and never panics).
             if attested {
                 for cut in [data.len() - 1, 37 + 18 + id.len(), 40, 36] {
                     prop_assert!(check_auth_data_length(&data[..cut]).is_err());
