@@ -63,18 +63,27 @@ async fn locked(app: &TestApp) -> sqlx::pool::PoolConnection<sqlx::Sqlite> {
     conn
 }
 
-#[rocket::async_test]
-async fn g56_g59_a_locked_database_between_start_and_finish() {
+/// An app on SQLite that gives up on a locked database after one second; none on
+/// PostgreSQL, where these faults cannot be injected with SQLite's locking.
+async fn sqlite_with_a_short_busy_timeout() -> Option<TestApp> {
     if support::on_postgres() {
         eprintln!(
             "SKIPPED on PostgreSQL: this fault is injected with SQLite's own locking and triggers"
         );
-        return;
+        return None;
     }
     let app = TestApp::with_figment(config(), |f| {
         f.merge(("databases.passkeys.connect_timeout", 1))
     })
     .await;
+    Some(app)
+}
+
+#[rocket::async_test]
+async fn g56_g59_a_locked_database_between_start_and_finish() {
+    let Some(app) = sqlite_with_a_short_busy_timeout().await else {
+        return;
+    };
     let mut key = soft_account(&app, "cid").await;
     let before = app.snapshot().await;
 
@@ -173,16 +182,9 @@ async fn g57_a_failure_inside_the_finish_transaction_rolls_everything_back() {
 
 #[rocket::async_test]
 async fn g59_a_locked_database_fails_a_group_of_sign_ins_at_once() {
-    if support::on_postgres() {
-        eprintln!(
-            "SKIPPED on PostgreSQL: this fault is injected with SQLite's own locking and triggers"
-        );
+    let Some(app) = sqlite_with_a_short_busy_timeout().await else {
         return;
-    }
-    let app = TestApp::with_figment(config(), |f| {
-        f.merge(("databases.passkeys.connect_timeout", 1))
-    })
-    .await;
+    };
     // Eight sign-ins ready to finish together, so that they share a group.
     let mut pending = Vec::new();
     for i in 0..8 {
