@@ -33,11 +33,26 @@ pub(crate) fn stored_passkey(
 ) -> Result<Passkey, StoreError> {
     let passkey: Passkey = serde_json::from_str(json)
         .map_err(|e| StoreError::Backend(format!("a stored passkey does not parse: {e}")))?;
+    Ok(with_state(
+        passkey,
+        counter as u32,
+        backup_state,
+        backup_eligible,
+    ))
+}
+
+/// The passkey with this counter and these backup flags.
+pub(crate) fn with_state(
+    passkey: Passkey,
+    counter: u32,
+    backup_state: bool,
+    backup_eligible: bool,
+) -> Passkey {
     let mut credential = webauthn_rs::prelude::Credential::from(passkey);
-    credential.counter = counter as u32;
+    credential.counter = counter;
     credential.backup_state = backup_state;
     credential.backup_eligible = backup_eligible;
-    Ok(Passkey::from(credential))
+    Passkey::from(credential)
 }
 
 /// A stored passkey. `passkey` carries the counter and backup flags of the columns.

@@ -14,8 +14,8 @@ use sqlx::Row;
 use webauthn_rs::prelude::Uuid;
 
 use super::{
-    stored_passkey, CredentialRecord, CredentialUse, Deleted, EnrollmentEvent, EnrollmentRecord,
-    NewSession, Owner, SessionRecord, Store, UserRecord,
+    stored_passkey, with_state, CredentialRecord, CredentialUse, Deleted, EnrollmentEvent,
+    EnrollmentRecord, NewSession, Owner, SessionRecord, Store, UserRecord,
 };
 use crate::error::StoreError;
 
@@ -778,11 +778,12 @@ impl Cache {
         record.backup_state = used.backup_state;
         record.backup_eligible |= used.backup_eligible;
         record.last_used_at = Some(used.used_at);
-        let mut credential = webauthn_rs::prelude::Credential::from(record.passkey.clone());
-        credential.counter = record.counter;
-        credential.backup_state = record.backup_state;
-        credential.backup_eligible = record.backup_eligible;
-        record.passkey = credential.into();
+        record.passkey = with_state(
+            record.passkey.clone(),
+            record.counter,
+            record.backup_state,
+            record.backup_eligible,
+        );
     }
 
     /// A passkey was renamed or deleted, or may be gone.
@@ -809,8 +810,9 @@ type Reply = oneshot::Sender<Result<bool, StoreError>>;
 /// sign-in once that transaction has committed. Alone, a sign-in is written at once;
 /// under load, the sign-ins that arrive while a transaction runs share the next one, so
 /// the cost of a commit (and of sqlx's round trips to its SQLite thread) is paid once per
-/// group instead of once per sign-in. A group that fails is written again one sign-in at
-/// a time, so one bad write cannot fail the others.
+/// group instead of once per sign-in. A group whose statements fail is written again one
+/// sign-in at a time, so one bad write cannot fail the others; a busy or unreachable
+/// database fails the group once.
 struct SignInWriter {
     queue: mpsc::UnboundedSender<(SignIn, Reply)>,
 }
