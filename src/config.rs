@@ -51,10 +51,9 @@ pub struct Config {
     pub remind_after: Duration,
     /// Offer "Don't ask again" on the invitation. Default: `true`.
     pub allow_never_prompt: bool,
-    /// How long a started ceremony may take before it expires. Default: `5m`.
+    /// How long a started ceremony may take before it expires (the browser carries it,
+    /// sealed; the server keeps nothing until it finishes). Default: `5m`.
     pub ceremony_timeout: Duration,
-    /// How many ceremonies may be pending at once, across all clients. Default: `10000`.
-    pub max_pending_ceremonies: usize,
     /// How long a session lasts after sign-in. Default: `24h`.
     pub session_ttl: Duration,
     /// Adding or deleting a passkey needs a sign-in at most this old; older sessions
@@ -141,7 +140,6 @@ impl Default for Config {
             remind_after: Duration::from_secs(14 * 86_400),
             allow_never_prompt: true,
             ceremony_timeout: Duration::from_secs(300),
-            max_pending_ceremonies: 10_000,
             session_ttl: Duration::from_secs(24 * 3600),
             reauth_max_age: Duration::from_secs(600),
             counter_policy: CounterPolicy::Synced,
@@ -187,6 +185,10 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// Keys of earlier versions that no longer mean anything; a launch with one fails and says
+/// so, rather than ignoring what the operator meant.
+const REMOVED: [&str; 1] = ["max_pending_ceremonies"];
+
 /// The checked configuration the crate runs on.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
@@ -202,7 +204,6 @@ pub(crate) struct Settings {
     pub remind_after: i64,
     pub allow_never_prompt: bool,
     pub ceremony_timeout: i64,
-    pub max_pending_ceremonies: usize,
     pub session_ttl: i64,
     pub reauth_max_age: i64,
     pub counter_policy: CounterPolicy,
@@ -232,6 +233,15 @@ impl Config {
     /// Reads the `passkeys` table from a figment (Rocket's), with
     /// `ROCKET_PASSKEYS_<KEY>` environment variables on top.
     pub fn from_figment(figment: &Figment) -> Result<Config, Box<rocket::figment::Error>> {
+        for key in REMOVED {
+            if figment.contains(&format!("passkeys.{key}")) {
+                let message = format!(
+                    "`passkeys.{key}` was removed: started ceremonies keep no state on the \
+                     server, so there is nothing to cap; delete the key"
+                );
+                return Err(Box::new(message.into()));
+            }
+        }
         Figment::from(Serialized::defaults(Config::default()))
             .merge(figment.focus("passkeys"))
             .merge(Env::prefixed("ROCKET_PASSKEYS_").global())
@@ -329,12 +339,6 @@ impl Config {
         let remind_after = positive("remind_after", self.remind_after)?;
         let reauth_max_age = positive("reauth_max_age", self.reauth_max_age)?;
         let body_timeout = positive("body_timeout", self.body_timeout)?;
-        if self.max_pending_ceremonies == 0 {
-            return Err(ConfigError::new(
-                "max_pending_ceremonies",
-                "must be at least 1",
-            ));
-        }
         if self.rate_limit.per_minute == 0 || self.rate_limit.burst == 0 {
             return Err(ConfigError::new(
                 "rate_limit",
@@ -385,7 +389,6 @@ impl Config {
             remind_after,
             allow_never_prompt: self.allow_never_prompt,
             ceremony_timeout,
-            max_pending_ceremonies: self.max_pending_ceremonies,
             session_ttl,
             reauth_max_age,
             counter_policy: self.counter_policy,

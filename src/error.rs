@@ -22,7 +22,7 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// 408: the body did not arrive within `body_timeout`.
     RequestTimeout,
-    /// 400: no pending ceremony matches this browser: never started, already used,
+    /// 400: no started ceremony matches this browser: never started, already finished,
     /// expired, started by another browser, or of the other kind.
     CeremonyNotFound,
     /// 400: the authenticator's registration response failed verification.
@@ -256,6 +256,8 @@ pub(crate) enum StoreError {
     Backend(String),
     /// The account changed since the ceremony started; the ceremony is void.
     Stale,
+    /// The ceremony was finished before: a finish answers once.
+    Replayed,
 }
 
 impl fmt::Display for StoreError {
@@ -264,6 +266,7 @@ impl fmt::Display for StoreError {
             StoreError::Duplicate(what) => write!(f, "duplicate {what}"),
             StoreError::Backend(e) => write!(f, "storage failure: {e}"),
             StoreError::Stale => write!(f, "the account changed since the ceremony started"),
+            StoreError::Replayed => write!(f, "the ceremony was finished before"),
         }
     }
 }
@@ -282,6 +285,10 @@ impl From<StoreError> for Error {
             StoreError::Duplicate(_) => Error::new(ErrorCode::Conflict, "This already exists."),
             StoreError::Stale => {
                 log::info!("passkeys: registration refused: the account changed since its start");
+                Error::ceremony_not_found()
+            }
+            StoreError::Replayed => {
+                log::info!("passkeys: a finish refused: its ceremony was finished before");
                 Error::ceremony_not_found()
             }
             StoreError::Backend(e) => {

@@ -11,7 +11,7 @@ use rocket_db_pools::Database;
 use webauthn_rs::prelude::WebauthnBuilder;
 
 use crate::accounts::Accounts;
-use crate::ceremony::{Ceremonies, CeremonyStore, MemoryCeremonies};
+use crate::ceremony::Ceremonies;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Settings};
 use crate::events::{Events, LogEvents};
@@ -140,7 +140,7 @@ impl Fairing for PasskeysFairing {
             let Some(db) = PasskeysDb::fetch(&rocket) else {
                 return fail(rocket, "the passkeys database did not start");
             };
-            let (store, pending) = open_store(&db.0, settings.max_pending_ceremonies);
+            let store = open_store(&db.0);
             if let Err(e) = store.migrate().await {
                 return fail(rocket, format!("cannot prepare the database: {e}"));
             }
@@ -166,7 +166,6 @@ impl Fairing for PasskeysFairing {
                 clock,
                 events,
                 secret,
-                pending,
             };
             let passkeys = assemble(settings, webauthn, screens, store, parts);
             let mount = passkeys.ceremonies.settings.mount.clone();
@@ -250,23 +249,14 @@ struct Parts {
     clock: Arc<dyn Clock>,
     events: Arc<dyn Events>,
     secret: [u8; 32],
-    pending: Arc<dyn CeremonyStore>,
 }
 
-/// The store for the database the pool talks to, and where pending ceremonies live: in
-/// memory beside SQLite (one instance), in the shared database beside PostgreSQL.
-fn open_store(backend: &Backend, cap: usize) -> (Arc<dyn Store>, Arc<dyn CeremonyStore>) {
+/// The store for the database the pool talks to.
+fn open_store(backend: &Backend) -> Arc<dyn Store> {
     match backend {
-        Backend::Sqlite(pool) => (
-            Arc::new(SqliteStore::new(pool)),
-            Arc::new(MemoryCeremonies::new(cap)),
-        ),
+        Backend::Sqlite(pool) => Arc::new(SqliteStore::new(pool)),
         #[cfg(feature = "postgres")]
-        Backend::Postgres(pool) => {
-            let store: Arc<dyn Store> = Arc::new(crate::store::postgres::PgStore::new(pool));
-            let ceremonies = Arc::new(crate::ceremony::StoredCeremonies::new(store.clone(), cap));
-            (store, ceremonies)
-        }
+        Backend::Postgres(pool) => Arc::new(crate::store::postgres::PgStore::new(pool)),
     }
 }
 
@@ -292,7 +282,6 @@ fn assemble(
             settings,
             webauthn,
             store,
-            pending: parts.pending,
             accounts: parts.accounts,
             clock: parts.clock,
             events: parts.events,
@@ -305,7 +294,7 @@ fn assemble(
     }
 }
 
-/// Every minute: drop expired ceremonies and sessions, and idle rate-limit entries.
+/// Every minute: forget what has expired ([`Passkeys::purge_expired`]).
 fn spawn_cleanup(passkeys: &Passkeys) {
     let ceremonies = passkeys.ceremonies.clone();
     let limiter = passkeys.limiter.clone();
@@ -313,14 +302,8 @@ fn spawn_cleanup(passkeys: &Passkeys) {
         let mut tick = rocket::tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            let now = ceremonies.now();
-            ceremonies.pending.sweep(now).await;
-            limiter.clean();
-            if let Err(e) = ceremonies.store.purge_sessions(now).await {
-                log::warn!("passkeys: could not purge expired sessions: {e}");
-            }
-            if let Err(e) = ceremonies.store.purge_requests(now - 120).await {
-                log::warn!("passkeys: could not purge request counts: {e}");
+            if let Err(e) = crate::passkeys::purge_expired(&ceremonies, &limiter).await {
+                log::warn!("passkeys: could not forget expired records: {e}");
             }
         }
     });

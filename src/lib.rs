@@ -43,17 +43,20 @@
 //!
 //! ## Security model
 //!
-//! webauthn-rs verifies the cryptography. This crate keeps ceremony state server-side
-//! (single use, expiring, bounded, bound to the browser by a private cookie holding
-//! only an opaque id), loads a discoverable credential by user handle *and* credential
-//! id, keeps credential ids unique across accounts with a unique index, issues a new
-//! session token on every sign-in (only its SHA-256 is stored), accepts state-changing
-//! requests only as JSON from its own origins, and rate-limits every ceremony.
+//! webauthn-rs verifies the cryptography. A started ceremony costs the server nothing:
+//! its challenge, kind, expiry and binding travel with the browser in a private cookie
+//! (AES-256-GCM under Rocket's `secret_key`), and a verified finish records the
+//! ceremony's id in the transaction of what it writes, so it finishes once, across
+//! restarts and instances. The crate loads a discoverable credential by user handle
+//! *and* credential id, keeps credential ids unique across accounts with a unique index,
+//! issues a new session token on every sign-in (only its SHA-256 is stored), accepts
+//! state-changing requests only as JSON from its own origins, and rate-limits every
+//! ceremony per client address.
 //!
-//! The webauthn-rs feature `danger-allow-state-serialisation` is enabled because the
-//! ceremony state is kept on the server and never leaves it; `danger-credential-internals`
-//! because the counter and backup flags are stored in their own columns and applied to
-//! the stored passkey.
+//! The webauthn-rs feature `danger-allow-state-serialisation` is enabled to rebuild
+//! webauthn-rs's ceremony state at finish with the sealed challenge (the serialised state
+//! itself never leaves the server); `danger-credential-internals` because the counter and
+//! backup flags are stored in their own columns and applied to the stored passkey.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

@@ -16,6 +16,21 @@ use crate::screens::Screens;
 use crate::session::{new_token, token_hash, Cookies, Factor};
 use crate::store::{EnrollmentEvent, NewSession, UserRecord};
 
+/// See [`Passkeys::purge_expired`].
+pub(crate) async fn purge_expired(ceremonies: &Ceremonies, limiter: &Limiter) -> Result<(), Error> {
+    let now = ceremonies.now();
+    limiter.clean();
+    let store = &ceremonies.store;
+    store
+        .purge_finished(now - crate::store::CLAIM_SLACK)
+        .await?;
+    store.purge_sessions(now).await?;
+    if ceremonies.settings.rate_limit.shared {
+        store.purge_requests(now - 120).await?;
+    }
+    Ok(())
+}
+
 /// A user of the app, as the app knows them, handed over after the app signed them in.
 #[derive(Debug, Clone, Copy)]
 pub struct AppUser<'a> {
@@ -52,13 +67,6 @@ pub struct Passkeys {
 }
 
 impl Passkeys {
-    /// How many ceremonies are pending (started, not finished, not expired). Bounded by
-    /// `max_pending_ceremonies`.
-    pub async fn pending_ceremonies(&self) -> usize {
-        let now = self.ceremonies.now();
-        self.ceremonies.pending.len(now).await
-    }
-
     /// Admits a request of this kind from this client, or answers 429: counted in the
     /// shared database with `rate_limit.shared`, else by this instance's limiter.
     pub(crate) async fn admit(
@@ -89,6 +97,13 @@ impl Passkeys {
     /// How many clients the rate limiter is tracking. Cleaned every minute.
     pub fn rate_limited_clients(&self) -> usize {
         self.limiter.len()
+    }
+
+    /// Forgets what has expired: sessions, finished ceremonies (each is recorded until
+    /// it expires, so that it finishes once), and rate-limit entries of idle clients.
+    /// Runs every minute by itself; call it to run it now.
+    pub async fn purge_expired(&self) -> Result<(), Error> {
+        purge_expired(&self.ceremonies, &self.limiter).await
     }
 
     /// The mount path of the routes and screens, such as `/passkeys`.

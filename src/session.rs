@@ -113,8 +113,10 @@ impl Cookies {
         jar.remove_private(Cookie::build(self.session).path("/"));
     }
 
-    pub fn set_ceremony(&self, jar: &CookieJar<'_>, kind: CeremonyKind, id: &[u8; 16]) {
-        let cookie = Cookie::build((Self::ceremony_name(kind), URL_SAFE_NO_PAD.encode(id)))
+    /// Hands the browser a started ceremony (sealed by the jar), replacing its previous
+    /// one of the same kind.
+    pub fn set_ceremony(&self, jar: &CookieJar<'_>, kind: CeremonyKind, value: String) {
+        let cookie = Cookie::build((Self::ceremony_name(kind), value))
             .path(self.mount.clone())
             .http_only(true)
             .secure(self.secure)
@@ -124,14 +126,16 @@ impl Cookies {
         jar.add_private(cookie);
     }
 
-    /// Takes the ceremony id out of the jar: the cookie is removed whatever happens next.
-    pub fn take_ceremony(&self, jar: &CookieJar<'_>, kind: CeremonyKind) -> Option<[u8; 16]> {
+    /// Takes the started ceremony of this kind out of the jar: the cookie is removed
+    /// whatever happens next. One that does not open (forged, tampered with, sealed
+    /// under another key, or under the other kind's name) is none.
+    pub fn take_ceremony(&self, jar: &CookieJar<'_>, kind: CeremonyKind) -> Option<String> {
         let name = Self::ceremony_name(kind);
-        let id = jar.get_private(name).and_then(|c| decode(c.value()));
-        if jar.get(name).is_some() || id.is_some() {
+        let value = jar.get_private(name).map(|c| c.value().to_string());
+        if jar.get(name).is_some() || value.is_some() {
             jar.remove_private(Cookie::build(name).path(self.mount.clone()));
         }
-        id
+        value
     }
 }
 

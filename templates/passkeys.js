@@ -521,6 +521,21 @@
     run(el, el.dataset.passkeyAction);
   });
 
+  // The browser holds one started sign-in for this site (the latest): another tab's
+  // autofill request replaces this one's. A page that comes back into view (a tab
+  // switch, or back/forward navigation) starts its own again.
+  function renewAutofill() {
+    if (busy || document.visibilityState !== 'visible') return;
+    if (autofill) abortAutofill().then(startAutofill);
+    else startAutofill();
+  }
+  document.addEventListener('visibilitychange', () => {
+    if (autofill) renewAutofill();
+  });
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted) renewAutofill();
+  });
+
   function init() {
     const err = supportError();
     if (err && document.querySelector('[data-passkey-action="register"], [data-passkey-action="authenticate"]')) {

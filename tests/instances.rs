@@ -241,3 +241,66 @@ async fn a_shared_rate_limit_counts_across_instances() {
         .await;
     assert_eq!(answer.status, Status::Ok, "{:?}", answer.body);
 }
+
+#[rocket::async_test]
+async fn one_ceremony_finished_fifty_times_over_two_instances_succeeds_once() {
+    if skipped() {
+        return;
+    }
+    let app = TestApp::with(support::config_for_instances()).await;
+    let b = second_instance(&app).await;
+    let instances = [&app.client, &b];
+    let mut key = support::soft_account(&app, "once").await;
+    // Starts on either instance write nothing.
+    for i in 0..100 {
+        let mut browser = support::Browser::new(instances[i % 2]);
+        let start = browser
+            .post("/passkeys/authenticate/start", &json!({}))
+            .await;
+        assert_eq!(start.status, Status::Ok);
+    }
+    assert_eq!(app.finished_ceremonies().await, 1, "the sign-up only");
+    let before = app.snapshot().await;
+
+    // One sign-in started on A, its finish sent 25 times to each instance at once.
+    let mut browser = app.browser();
+    let start = browser
+        .post("/passkeys/authenticate/start", &json!({}))
+        .await;
+    let assertion = key.assert(&start.body, &Tamper::default());
+    let mut racing: Vec<support::Browser<'_>> = (0..50)
+        .map(|i| {
+            let mut copy = support::Browser::new(instances[i % 2]);
+            copy.cookies = browser.cookies.clone();
+            copy
+        })
+        .collect();
+    let answers = support::join_all(
+        racing
+            .iter_mut()
+            .map(|copy| copy.post("/passkeys/authenticate/finish", &assertion)),
+    )
+    .await;
+    let ok = answers.iter().filter(|a| a.status == Status::Ok).count();
+    assert_eq!(ok, 1, "exactly one finish succeeds");
+    for refused in answers.iter().filter(|a| a.status != Status::Ok) {
+        refused.assert_error(Status::BadRequest, "ceremony_not_found");
+    }
+    let after = app.snapshot().await;
+    assert_eq!(after.sessions, before.sessions + 1, "one session opened");
+    assert_eq!(app.finished_ceremonies().await, 2);
+
+    // Both instances forget expired records; the replay stays refused.
+    app.clock.advance(std::time::Duration::from_secs(300 + 61));
+    b.rocket()
+        .state::<rocket_passkeys::Passkeys>()
+        .expect("the fairing")
+        .purge_expired()
+        .await
+        .expect("purge");
+    assert_eq!(app.finished_ceremonies().await, 0);
+    browser
+        .post("/passkeys/authenticate/finish", &assertion)
+        .await
+        .assert_error(Status::BadRequest, "ceremony_not_found");
+}

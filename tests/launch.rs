@@ -232,3 +232,20 @@ async fn overridden_templates_are_used_and_bad_ones_stop_the_launch() {
     let rocket = rocket::custom(figment(&dir)).attach(Passkeys::custom(config));
     assert_fails(rocket, "Passkeys", "a template that does not parse").await;
 }
+
+#[rocket::async_test]
+async fn a_removed_key_stops_the_launch_and_says_why() {
+    let removed = Figment::new().merge(("passkeys.max_pending_ceremonies", 10_000));
+    let error = Config::from_figment(&removed).expect_err("a removed key");
+    let sentence = error.to_string();
+    assert!(
+        sentence.contains("`passkeys.max_pending_ceremonies` was removed")
+            && sentence.contains("delete the key"),
+        "{sentence}"
+    );
+    assert!(!sentence.contains('\n'), "one sentence: {sentence}");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rocket = rocket::custom(figment(&dir).merge(("passkeys.max_pending_ceremonies", 10)))
+        .attach(Passkeys::fairing());
+    assert_fails(rocket, "Passkeys", "max_pending_ceremonies").await;
+}

@@ -61,7 +61,7 @@ impl Conn {
         path: &str,
         body: Vec<u8>,
         jar: Option<&mut Jar>,
-        client: Ipv4Addr,
+        client: Option<Ipv4Addr>,
     ) -> Result<Response, String> {
         // The server may close an idle keep-alive connection: reconnect once.
         if self.sender.ready().await.is_err() || self.sender.is_closed() {
@@ -72,8 +72,12 @@ impl Conn {
             .uri(path)
             .header(HOST, &self.host)
             .header(ORIGIN, &self.origin)
-            .header(CONTENT_TYPE, "application/json")
-            .header(HeaderName::from_static("x-real-ip"), client.to_string());
+            .header(CONTENT_TYPE, "application/json");
+        // The browser's own address, as a trusted proxy would report it; none: the
+        // connection's (every browser then shares the load tool's one address).
+        if let Some(client) = client {
+            request = request.header(HeaderName::from_static("x-real-ip"), client.to_string());
+        }
         if let Some(cookies) = jar.as_ref().and_then(|jar| jar.header()) {
             request = request.header(COOKIE, cookies);
         }

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use webauthn_rs::prelude::{CreationChallengeResponse, RequestChallengeResponse};
 
 use super::{JsonBody, SameOrigin};
+use crate::ceremony::started::Started;
 use crate::ceremony::{AuthenticateStart, RegisterStart, SignedIn};
 use crate::error::Error;
 use crate::guards::CurrentSession;
@@ -35,17 +36,17 @@ async fn register_start(
     jar: &CookieJar<'_>,
     body: Body<RegisterStart>,
 ) -> Result<Json<CreationChallengeResponse>, Error> {
-    let client = origin?.client;
-    passkeys.admit(Action::Register, client).await?;
+    passkeys.admit(Action::Register, origin?.client).await?;
     let session = session?;
     let body = body?.0;
-    let (options, id) = passkeys
+    let (options, started) = passkeys
         .ceremonies
-        .register_start(session.as_ref(), body, client)
+        .register_start(session.as_ref(), body)
         .await?;
+    let sealed = started.to_cookie()?;
     passkeys
         .cookies
-        .set_ceremony(jar, CeremonyKind::Register, &id);
+        .set_ceremony(jar, CeremonyKind::Register, sealed);
     Ok(Json(options))
 }
 
@@ -60,7 +61,7 @@ async fn register_finish(
     passkeys.admit(Action::Register, origin?.client).await?;
     let session = session?;
     let body = body?.0;
-    let ceremony = passkeys.cookies.take_ceremony(jar, CeremonyKind::Register);
+    let ceremony = started(passkeys, jar, CeremonyKind::Register);
     let signed_in = passkeys
         .ceremonies
         .register_finish(ceremony, session.as_ref(), body)
@@ -75,13 +76,13 @@ async fn authenticate_start(
     jar: &CookieJar<'_>,
     body: Body<AuthenticateStart>,
 ) -> Result<Json<RequestChallengeResponse>, Error> {
-    let client = origin?.client;
-    passkeys.admit(Action::Authenticate, client).await?;
+    passkeys.admit(Action::Authenticate, origin?.client).await?;
     let body = body?.0;
-    let (options, id) = passkeys.ceremonies.authenticate_start(body, client).await?;
+    let (options, started) = passkeys.ceremonies.authenticate_start(body).await?;
+    let sealed = started.to_cookie()?;
     passkeys
         .cookies
-        .set_ceremony(jar, CeremonyKind::Authenticate, &id);
+        .set_ceremony(jar, CeremonyKind::Authenticate, sealed);
     Ok(Json(options))
 }
 
@@ -96,9 +97,7 @@ async fn authenticate_finish(
 ) -> Result<Json<Value>, Error> {
     passkeys.admit(Action::Authenticate, origin?.client).await?;
     let body = body?.0;
-    let ceremony = passkeys
-        .cookies
-        .take_ceremony(jar, CeremonyKind::Authenticate);
+    let ceremony = started(passkeys, jar, CeremonyKind::Authenticate);
     let replaces = passkeys.cookies.session_token(jar).map(|t| token_hash(&t));
     let signed_in = passkeys
         .ceremonies
@@ -108,6 +107,12 @@ async fn authenticate_finish(
         passkeys.cookies.set_session(jar, &token);
     }
     Ok(Json(json!({ "redirect": signed_in.redirect })))
+}
+
+/// The started ceremony of this kind the browser sent, taken out of its jar.
+fn started(passkeys: &Passkeys, jar: &CookieJar<'_>, kind: CeremonyKind) -> Option<Started> {
+    let value = passkeys.cookies.take_ceremony(jar, kind)?;
+    Started::from_cookie(&value)
 }
 
 /// Sets the new session's cookie (a fresh token on every sign-in) and ends the session

@@ -144,6 +144,19 @@ impl EnrollmentEvent {
     }
 }
 
+/// A finished ceremony, as the store records it until it expires so that it finishes at
+/// most once: its expiry and an id derived from its challenge. A ceremony sealed once
+/// always gives the same claim; two ceremonies never share one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Claim {
+    pub expires_at: i64,
+    pub id: [u8; 16],
+}
+
+/// How long past its expiry a finished ceremony stays recorded, for instances whose
+/// clocks disagree by less than this.
+pub(crate) const CLAIM_SLACK: i64 = 60;
+
 /// Whose passkey a registration adds.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Owner<'a> {
@@ -189,13 +202,15 @@ pub(crate) trait Store: Send + Sync + 'static {
         credential_id: &[u8],
     ) -> Result<Option<CredentialRecord>, StoreError>;
 
-    /// In one transaction: the passkey, with its new account and first session when
-    /// signing up. A credential id or username that exists fails with `Duplicate`; an
-    /// account that changed since the registration started fails with `Stale`.
+    /// In one transaction: the ceremony's claim, the passkey, with its new account and
+    /// first session when signing up. A ceremony claimed before fails with `Replayed`; a
+    /// credential id or username that exists with `Duplicate`; an account that changed
+    /// since the registration started with `Stale`.
     async fn add_credential(
         &self,
         owner: Owner<'_>,
         credential: &CredentialRecord,
+        claim: &Claim,
     ) -> Result<(), StoreError>;
 
     /// The account's generation: it changes whenever its ways to sign in change.
@@ -210,15 +225,25 @@ pub(crate) trait Store: Send + Sync + 'static {
         keep: Option<&[u8; 32]>,
     ) -> Result<(), StoreError>;
 
-    /// In one transaction: raise the counter (never lower it), save the backup state and
-    /// the time of use, open the session and end the one it `replaces`. Returns false,
-    /// writing nothing, when the credential no longer exists for that account.
+    /// In one transaction: claim the ceremony, raise the counter (never lower it), save
+    /// the backup state and the time of use, open the session and end the one it
+    /// `replaces`. A ceremony claimed before fails with `Replayed`, writing nothing;
+    /// returns false, writing nothing but the claim, when the credential no longer exists
+    /// for that account.
     async fn record_sign_in(
         &self,
         used: &CredentialUse,
         session: &NewSession,
         replaces: Option<&[u8; 32]>,
+        claim: &Claim,
     ) -> Result<bool, StoreError>;
+
+    /// Whether this ceremony was finished already (a read: the claim in the finish's own
+    /// transaction is what decides).
+    async fn finished(&self, claim: &Claim) -> Result<bool, StoreError>;
+
+    /// Forgets finished ceremonies that expired before `before`; returns how many.
+    async fn purge_finished(&self, before: i64) -> Result<u64, StoreError>;
 
     /// The live session with this token hash.
     async fn session(
@@ -282,42 +307,6 @@ pub(crate) trait Store: Send + Sync + 'static {
         keep: &[u8; 32],
     ) -> Result<Deleted, StoreError>;
 
-    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-    /// Keeps a serialised pending ceremony, unless `cap` live ones are already kept;
-    /// false when full. Only stores shared by several instances keep ceremonies.
-    async fn put_ceremony(
-        &self,
-        id: &[u8; 16],
-        state: &str,
-        expires_at: i64,
-        now: i64,
-        cap: usize,
-    ) -> Result<bool, StoreError> {
-        let _ = (id, state, expires_at, now, cap);
-        Err(StoreError::Backend("this store keeps no ceremonies".into()))
-    }
-
-    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-    /// Removes and returns a live ceremony, atomically.
-    async fn take_ceremony(&self, id: &[u8; 16], now: i64) -> Result<Option<String>, StoreError> {
-        let _ = (id, now);
-        Err(StoreError::Backend("this store keeps no ceremonies".into()))
-    }
-
-    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-    /// Removes expired ceremonies.
-    async fn sweep_ceremonies(&self, now: i64) -> Result<(), StoreError> {
-        let _ = now;
-        Ok(())
-    }
-
-    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-    /// How many live ceremonies are kept.
-    async fn count_ceremonies(&self, now: i64) -> Result<usize, StoreError> {
-        let _ = now;
-        Ok(0)
-    }
-
     /// Counts one request under `key` in the minute starting at `window` and returns the
     /// count so far (stores shared by several instances only).
     async fn count_request(&self, key: &str, window: i64) -> Result<i64, StoreError> {
@@ -333,7 +322,7 @@ pub(crate) trait Store: Send + Sync + 'static {
         Ok(())
     }
 
-    /// Whether several instances can share this store (pending ceremonies, request counts).
+    /// Whether several instances can share this store (request counts).
     fn shared(&self) -> bool {
         false
     }

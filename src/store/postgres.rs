@@ -1,13 +1,14 @@
 //! The PostgreSQL backend (feature `postgres`): several app instances on one database.
-//! Pending ceremonies live here too, so any instance finishes what another started.
+//! Finished ceremonies are recorded here, so a ceremony that one instance started
+//! finishes once on whichever instance.
 
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 use webauthn_rs::prelude::Uuid;
 
 use super::{
-    stored_passkey, CredentialRecord, CredentialUse, Deleted, EnrollmentEvent, EnrollmentRecord,
-    NewSession, Owner, SessionRecord, Store, UserRecord,
+    stored_passkey, Claim, CredentialRecord, CredentialUse, Deleted, EnrollmentEvent,
+    EnrollmentRecord, NewSession, Owner, SessionRecord, Store, UserRecord,
 };
 use crate::error::StoreError;
 
@@ -16,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_rate_limits.sql"),
     include_str!("../../migrations/postgres/0003_account_changes.sql"),
+    include_str!("../../migrations/postgres/0004_finished_ceremonies.sql"),
 ];
 
 /// Serialises migrations across instances starting at once.
@@ -96,6 +98,26 @@ impl PgStore {
             last_used_at: row.try_get("last_used_at").map_err(backend)?,
         })
     }
+}
+
+/// Records a finished ceremony in the transaction of what its finish writes; false when
+/// it was finished before. A concurrent finish of the same ceremony waits on the row and
+/// then finds it.
+async fn claimed(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    claim: &Claim,
+) -> Result<bool, StoreError> {
+    let inserted = sqlx::query(
+        "INSERT INTO passkey_finished_ceremonies (expires_at, id) VALUES ($1, $2) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(claim.expires_at)
+    .bind(&claim.id[..])
+    .execute(&mut **tx)
+    .await
+    .map_err(backend)?
+    .rows_affected();
+    Ok(inserted == 1)
 }
 
 async fn insert_session<'c, E>(executor: E, session: &NewSession) -> Result<(), StoreError>
@@ -199,12 +221,17 @@ impl Store for PgStore {
         &self,
         owner: Owner<'_>,
         credential: &CredentialRecord,
+        claim: &Claim,
     ) -> Result<(), StoreError> {
         let passkey = serde_json::to_string(&credential.passkey)
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         let transports = serde_json::to_string(&credential.transports)
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         let mut tx = self.pool.begin().await.map_err(backend)?;
+        if !claimed(&mut tx, claim).await? {
+            tx.rollback().await.map_err(backend)?;
+            return Err(StoreError::Replayed);
+        }
         match owner {
             Owner::New { user, .. } => {
                 sqlx::query(
@@ -319,8 +346,13 @@ impl Store for PgStore {
         used: &CredentialUse,
         session: &NewSession,
         replaces: Option<&[u8; 32]>,
+        claim: &Claim,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
+        if !claimed(&mut tx, claim).await? {
+            tx.rollback().await.map_err(backend)?;
+            return Err(StoreError::Replayed);
+        }
         // GREATEST: concurrent sign-ins may finish out of order; the counter never drops.
         let updated = sqlx::query(
             "UPDATE passkey_credentials SET counter = GREATEST(counter, $1), backup_state = $2, \
@@ -338,7 +370,8 @@ impl Store for PgStore {
         .map_err(backend)?
         .rows_affected();
         if updated != 1 {
-            tx.rollback().await.map_err(backend)?;
+            // The claim stays: the ceremony is spent either way.
+            tx.commit().await.map_err(backend)?;
             return Ok(false);
         }
         if let Some(old) = replaces {
@@ -587,59 +620,27 @@ impl Store for PgStore {
         Ok(Deleted::Done)
     }
 
-    async fn put_ceremony(
-        &self,
-        id: &[u8; 16],
-        state: &str,
-        expires_at: i64,
-        now: i64,
-        cap: usize,
-    ) -> Result<bool, StoreError> {
-        let inserted = sqlx::query(
-            "INSERT INTO passkey_ceremonies (id, state, expires_at) SELECT $1, $2, $3 \
-             WHERE (SELECT count(*) FROM passkey_ceremonies WHERE expires_at > $4) < $5",
+    async fn finished(&self, claim: &Claim) -> Result<bool, StoreError> {
+        let found: Option<i32> = sqlx::query_scalar(
+            "SELECT 1 FROM passkey_finished_ceremonies WHERE expires_at = $1 AND id = $2",
         )
-        .bind(&id[..])
-        .bind(state)
-        .bind(expires_at)
-        .bind(now)
-        .bind(cap as i64)
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?
-        .rows_affected();
-        Ok(inserted == 1)
-    }
-
-    async fn take_ceremony(&self, id: &[u8; 16], now: i64) -> Result<Option<String>, StoreError> {
-        // One statement: of two instances taking the same id, one gets the row.
-        let row: Option<(String, i64)> = sqlx::query_as(
-            "DELETE FROM passkey_ceremonies WHERE id = $1 RETURNING state, expires_at",
-        )
-        .bind(&id[..])
+        .bind(claim.expires_at)
+        .bind(&claim.id[..])
         .fetch_optional(&self.pool)
         .await
         .map_err(backend)?;
-        Ok(row.and_then(|(state, expires_at)| (expires_at > now).then_some(state)))
+        Ok(found.is_some())
     }
 
-    async fn sweep_ceremonies(&self, now: i64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM passkey_ceremonies WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(())
-    }
-
-    async fn count_ceremonies(&self, now: i64) -> Result<usize, StoreError> {
-        let n: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM passkey_ceremonies WHERE expires_at > $1")
-                .bind(now)
-                .fetch_one(&self.pool)
+    async fn purge_finished(&self, before: i64) -> Result<u64, StoreError> {
+        Ok(
+            sqlx::query("DELETE FROM passkey_finished_ceremonies WHERE expires_at < $1")
+                .bind(before)
+                .execute(&self.pool)
                 .await
-                .map_err(backend)?;
-        Ok(n.max(0) as usize)
+                .map_err(backend)?
+                .rows_affected(),
+        )
     }
 
     async fn count_request(&self, key: &str, window: i64) -> Result<i64, StoreError> {

@@ -14,7 +14,7 @@ use sqlx::Row;
 use webauthn_rs::prelude::Uuid;
 
 use super::{
-    stored_passkey, with_state, CredentialRecord, CredentialUse, Deleted, EnrollmentEvent,
+    stored_passkey, with_state, Claim, CredentialRecord, CredentialUse, Deleted, EnrollmentEvent,
     EnrollmentRecord, NewSession, Owner, SessionRecord, Store, UserRecord,
 };
 use crate::error::StoreError;
@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_management.sql"),
     include_str!("../../migrations/sqlite/0004_account_changes.sql"),
     include_str!("../../migrations/sqlite/0005_sessions_by_token.sql"),
+    include_str!("../../migrations/sqlite/0006_finished_ceremonies.sql"),
 ];
 
 /// The [`Store`] over a SQLite pool.
@@ -238,6 +239,7 @@ impl Store for SqliteStore {
         &self,
         owner: Owner<'_>,
         credential: &CredentialRecord,
+        claim: &Claim,
     ) -> Result<(), StoreError> {
         let passkey = serde_json::to_string(&credential.passkey)
             .map_err(|e| StoreError::Backend(e.to_string()))?;
@@ -245,6 +247,20 @@ impl Store for SqliteStore {
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         let epoch = self.cache.epoch();
         let mut tx = self.pool.begin().await.map_err(backend)?;
+        let claimed = sqlx::query(
+            "INSERT INTO passkey_finished_ceremonies (expires_at, id) VALUES (?, ?) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(claim.expires_at)
+        .bind(&claim.id[..])
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        if claimed != 1 {
+            tx.rollback().await.map_err(backend)?;
+            return Err(StoreError::Replayed);
+        }
         match owner {
             Owner::New { user, .. } => {
                 sqlx::query(
@@ -354,14 +370,39 @@ impl Store for SqliteStore {
         used: &CredentialUse,
         session: &NewSession,
         replaces: Option<&[u8; 32]>,
+        claim: &Claim,
     ) -> Result<bool, StoreError> {
         self.sign_ins
             .write(SignIn {
                 used: used.clone(),
                 session: session.clone(),
                 replaces: replaces.copied(),
+                claim: *claim,
             })
             .await
+    }
+
+    async fn finished(&self, claim: &Claim) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM passkey_finished_ceremonies WHERE expires_at = ? AND id = ?",
+        )
+        .bind(claim.expires_at)
+        .bind(&claim.id[..])
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(found.is_some())
+    }
+
+    async fn purge_finished(&self, before: i64) -> Result<u64, StoreError> {
+        Ok(
+            sqlx::query("DELETE FROM passkey_finished_ceremonies WHERE expires_at < ?")
+                .bind(before)
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?
+                .rows_affected(),
+        )
     }
 
     async fn session(
@@ -795,24 +836,25 @@ impl Cache {
     }
 }
 
-/// One sign-in's writes: the credential's counter, backup state and time of use, the new
-/// session, and the end of the session it replaces.
+/// One sign-in's writes: the claim of its ceremony, the credential's counter, backup state
+/// and time of use, the new session, and the end of the session it replaces.
 struct SignIn {
     used: CredentialUse,
     session: NewSession,
     replaces: Option<[u8; 32]>,
+    claim: Claim,
 }
 
 type Reply = oneshot::Sender<Result<bool, StoreError>>;
 
 /// Group commit for sign-ins. Each sign-in hands its writes to one task, which writes
-/// everything queued so far in one transaction of three statements, then answers each
-/// sign-in once that transaction has committed. Alone, a sign-in is written at once;
-/// under load, the sign-ins that arrive while a transaction runs share the next one, so
-/// the cost of a commit (and of sqlx's round trips to its SQLite thread) is paid once per
-/// group instead of once per sign-in. A group whose statements fail is written again one
-/// sign-in at a time, so one bad write cannot fail the others; a busy or unreachable
-/// database fails the group once.
+/// everything queued so far in one transaction, then answers each sign-in once that
+/// transaction has committed. Alone, a sign-in is written at once; under load, the
+/// sign-ins that arrive while a transaction runs share the next one, so the cost of a
+/// commit (and of sqlx's round trips to its SQLite thread) is paid once per group instead
+/// of once per sign-in. A group whose statements fail is written again one sign-in at a
+/// time, so one bad write cannot fail the others; a busy or unreachable database fails
+/// the group once.
 struct SignInWriter {
     queue: mpsc::UnboundedSender<(SignIn, Reply)>,
 }
@@ -820,47 +862,82 @@ struct SignInWriter {
 /// The most sign-ins written in one transaction.
 const MAX_GROUP: usize = 32;
 
+/// What a group wrote for one sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    /// Claimed, and its credential updated and session opened.
+    Recorded,
+    /// Claimed, but its credential no longer exists: nothing else written.
+    Gone,
+    /// Its ceremony was finished before: nothing written.
+    Replayed,
+}
+
+impl Written {
+    fn answer(self) -> Result<bool, StoreError> {
+        match self {
+            Written::Recorded => Ok(true),
+            Written::Gone => Ok(false),
+            Written::Replayed => Err(StoreError::Replayed),
+        }
+    }
+}
+
 impl SignInWriter {
     /// Starts the writer; it keeps `cache` in step with each group it commits, before
     /// any sign-in of the group hears back.
     fn spawn(pool: sqlx::SqlitePool, cache: std::sync::Arc<Cache>) -> Self {
         let (queue, mut incoming) = mpsc::unbounded_channel::<(SignIn, Reply)>();
         rocket::tokio::spawn(async move {
-            let mut group = Vec::with_capacity(MAX_GROUP);
-            while incoming.recv_many(&mut group, MAX_GROUP).await > 0 {
-                let (sign_ins, replies): (Vec<_>, Vec<_>) = group.drain(..).unzip();
-                let outcome = match write_sign_ins(&pool, &sign_ins).await {
-                    // One bad sign-in (a statement it made fail) must not fail the others:
-                    // they are written again one by one. A database that is busy, locked
-                    // or gone fails the whole group at once, without waiting again.
-                    Err(e) if sign_ins.len() > 1 && fails_alone(&e) => {
-                        let mut outcome = Vec::with_capacity(sign_ins.len());
-                        for sign_in in &sign_ins {
-                            let alone = write_sign_ins(&pool, std::slice::from_ref(sign_in)).await;
-                            outcome.push(alone.map(|recorded| recorded[0]).map_err(backend));
-                        }
-                        outcome
+            let mut queued = Vec::with_capacity(MAX_GROUP);
+            while incoming.recv_many(&mut queued, MAX_GROUP).await > 0 {
+                // Finishes of one ceremony in one group: the first is written, the others
+                // are replays.
+                let mut claims = HashSet::with_capacity(queued.len());
+                let mut group = Vec::with_capacity(queued.len());
+                for (sign_in, reply) in queued.drain(..) {
+                    if claims.insert(sign_in.claim) {
+                        group.push((sign_in, reply));
+                    } else {
+                        let _ = reply.send(Err(StoreError::Replayed));
                     }
-                    Err(e) => vec![Err(backend(e)); sign_ins.len()],
-                    Ok(recorded) => recorded.into_iter().map(Ok).collect(),
-                };
+                }
+                let (sign_ins, replies): (Vec<_>, Vec<_>) = group.into_iter().unzip();
+                let outcome: Vec<Result<Written, StoreError>> =
+                    match write_sign_ins(&pool, &sign_ins).await {
+                        // One bad sign-in (a statement it made fail) must not fail the
+                        // others: they are written again one by one. A database that is
+                        // busy, locked or gone fails the whole group at once, without
+                        // waiting again.
+                        Err(e) if sign_ins.len() > 1 && fails_alone(&e) => {
+                            let mut outcome = Vec::with_capacity(sign_ins.len());
+                            for sign_in in &sign_ins {
+                                let alone =
+                                    write_sign_ins(&pool, std::slice::from_ref(sign_in)).await;
+                                outcome.push(alone.map(|written| written[0]).map_err(backend));
+                            }
+                            outcome
+                        }
+                        Err(e) => vec![Err(backend(e)); sign_ins.len()],
+                        Ok(written) => written.into_iter().map(Ok).collect(),
+                    };
                 // The cache learns what was written before anyone acts on it.
-                let recorded = |wanted: bool| {
+                let written = |wanted: Written| {
                     let outcome = &outcome;
                     sign_ins
                         .iter()
                         .zip(outcome)
-                        .filter(move |(_, result)| matches!(result, Ok(r) if *r == wanted))
+                        .filter(move |(_, result)| matches!(result, Ok(w) if *w == wanted))
                         .map(|(sign_in, _)| &sign_in.used)
                 };
-                for gone in recorded(false) {
+                for gone in written(Written::Gone) {
                     cache.forget(&gone.credential_id, gone.user_handle);
                 }
-                for used in per_credential(recorded(true)) {
+                for used in per_credential(written(Written::Recorded)) {
                     cache.used(used);
                 }
                 for (reply, result) in replies.into_iter().zip(outcome) {
-                    let _ = reply.send(result);
+                    let _ = reply.send(result.and_then(Written::answer));
                 }
             }
         });
@@ -915,63 +992,96 @@ fn placeholders(rows: usize, columns: usize) -> String {
     vec![row; rows].join(", ")
 }
 
-/// Writes a group of sign-ins in one transaction, sent to SQLite as one script (one
-/// round trip to sqlx's SQLite thread, however large the group); for each sign-in,
-/// whether it was recorded (false when its credential no longer exists for that account,
-/// writing nothing for it).
+/// Writes a group of sign-ins (of distinct ceremonies) in one transaction, sent to SQLite
+/// as one script (one round trip to sqlx's SQLite thread, however large the group).
+///
+/// The script first claims each sign-in's ceremony, marking the rows it inserted with a
+/// number of its own (`batch`); a ceremony finished before keeps its old row, so its
+/// sign-in writes nothing. Every later statement joins on this group's claims and on the
+/// credential still existing for that account: the counter is raised with `max()` (the
+/// highest counter of the group's sign-ins with one passkey wins, the latest of equal
+/// ones), the sessions are opened, and the sessions they replace are ended (a session
+/// planted before the sign-in is worth nothing after it).
 async fn write_sign_ins(
     pool: &sqlx::SqlitePool,
     sign_ins: &[SignIn],
-) -> Result<Vec<bool>, sqlx::Error> {
-    // One row per credential; the update's max() keeps the counter from going down.
-    let credentials = per_credential(sign_ins.iter().map(|s| &s.used));
-    // The sessions are opened, and the sessions they replace ended (a session planted
-    // before the sign-in is worth nothing after it), only for credentials that still
-    // exist: the same condition the update's RETURNING reports.
+) -> Result<Vec<Written>, sqlx::Error> {
+    const CLAIMED: &str = "JOIN passkey_finished_ceremonies f ON f.expires_at = {t}.claim_expires \
+         AND f.id = {t}.claim_id AND f.batch = ? \
+         JOIN passkey_credentials c ON c.credential_id = {t}.credential_id \
+         AND c.user_handle = {t}.user_handle";
+    let claimed = |table: &str| CLAIMED.replace("{t}", table);
+    let batch: i64 = rand::random();
     let script = format!(
         "BEGIN IMMEDIATE; \
+         INSERT INTO passkey_finished_ceremonies (expires_at, id, batch) VALUES {claims} \
+         ON CONFLICT DO NOTHING RETURNING 0, id; \
          WITH used (credential_id, user_handle, counter, backup_state, backup_eligible, \
-         used_at) AS (VALUES {used}) \
-         UPDATE passkey_credentials SET counter = max(passkey_credentials.counter, used.counter), \
-         backup_state = used.backup_state, \
-         backup_eligible = max(passkey_credentials.backup_eligible, used.backup_eligible), \
-         last_used_at = used.used_at FROM used \
-         WHERE passkey_credentials.credential_id = used.credential_id \
-         AND passkey_credentials.user_handle = used.user_handle \
-         RETURNING passkey_credentials.credential_id; \
-         WITH replaced (token_hash, credential_id, user_handle) AS (VALUES {replaced}) \
-         DELETE FROM passkey_sessions WHERE token_hash IN (SELECT r.token_hash FROM replaced r \
-         JOIN passkey_credentials c ON c.credential_id = r.credential_id \
-         AND c.user_handle = r.user_handle); \
-         WITH opened ({SESSION_COLUMNS}) AS (VALUES {opened}) \
+         used_at, claim_expires, claim_id, seq) AS (VALUES {used}), \
+         best AS (SELECT u.*, row_number() OVER (PARTITION BY u.credential_id \
+         ORDER BY u.counter DESC, u.seq DESC) AS rank FROM used u {claimed_used}) \
+         UPDATE passkey_credentials SET counter = max(passkey_credentials.counter, best.counter), \
+         backup_state = best.backup_state, \
+         backup_eligible = max(passkey_credentials.backup_eligible, best.backup_eligible), \
+         last_used_at = best.used_at FROM best \
+         WHERE best.rank = 1 AND passkey_credentials.credential_id = best.credential_id \
+         AND passkey_credentials.user_handle = best.user_handle \
+         RETURNING 1, passkey_credentials.credential_id; \
+         WITH replaced (token_hash, credential_id, user_handle, claim_expires, claim_id) \
+         AS (VALUES {replaced}) \
+         DELETE FROM passkey_sessions WHERE token_hash IN \
+         (SELECT r.token_hash FROM replaced r {claimed_replaced}); \
+         WITH opened ({SESSION_COLUMNS}, claim_expires, claim_id) AS (VALUES {opened}) \
          INSERT INTO passkey_sessions ({SESSION_COLUMNS}) \
-         SELECT o.* FROM opened o JOIN passkey_credentials c \
-         ON c.credential_id = o.credential_id AND c.user_handle = o.user_handle; \
+         SELECT o.token_hash, o.user_handle, o.factors, o.user_verified, o.credential_id, \
+         o.created_at, o.expires_at FROM opened o {claimed_opened}; \
          COMMIT;",
-        used = placeholders(credentials.len(), 6),
-        replaced = placeholders(sign_ins.len(), 3),
-        opened = placeholders(sign_ins.len(), 7),
+        claims = placeholders(sign_ins.len(), 3),
+        used = placeholders(sign_ins.len(), 9),
+        replaced = placeholders(sign_ins.len(), 5),
+        opened = placeholders(sign_ins.len(), 9),
+        claimed_used = claimed("u"),
+        claimed_replaced = claimed("r"),
+        claimed_opened = claimed("o"),
     );
+    // Bound in the order the placeholders appear, each statement's rows then its batch.
     let mut query = sqlx::query(&script);
-    for used in &credentials {
+    for sign_in in sign_ins {
+        query = query
+            .bind(sign_in.claim.expires_at)
+            .bind(&sign_in.claim.id[..])
+            .bind(batch);
+    }
+    for (seq, sign_in) in sign_ins.iter().enumerate() {
+        let used = &sign_in.used;
         query = query
             .bind(&used.credential_id)
             .bind(&used.user_handle.as_bytes()[..])
             .bind(used.counter as i64)
             .bind(used.backup_state)
             .bind(used.backup_eligible)
-            .bind(used.used_at);
+            .bind(used.used_at)
+            .bind(sign_in.claim.expires_at)
+            .bind(&sign_in.claim.id[..])
+            .bind(seq as i64);
     }
+    query = query.bind(batch);
     for sign_in in sign_ins {
         // A sign-in that replaces nothing names no token (NULL matches no row).
         query = query
             .bind(sign_in.replaces.as_ref().map(|hash| &hash[..]))
             .bind(&sign_in.used.credential_id)
-            .bind(&sign_in.used.user_handle.as_bytes()[..]);
+            .bind(&sign_in.used.user_handle.as_bytes()[..])
+            .bind(sign_in.claim.expires_at)
+            .bind(&sign_in.claim.id[..]);
     }
+    query = query.bind(batch);
     for sign_in in sign_ins {
-        query = bind_session(query, &sign_in.session);
+        query = bind_session(query, &sign_in.session)
+            .bind(sign_in.claim.expires_at)
+            .bind(&sign_in.claim.id[..]);
     }
+    query = query.bind(batch);
     let mut connection = pool.acquire().await?;
     let rows = match query.fetch_all(&mut *connection).await {
         Ok(rows) => rows,
@@ -988,12 +1098,27 @@ async fn write_sign_ins(
             return Err(e);
         }
     };
-    let existing: HashSet<Vec<u8>> = rows
-        .iter()
-        .map(|row| row.try_get::<Vec<u8>, _>(0))
-        .collect::<Result<_, _>>()?;
+    let mut claimed = HashSet::new();
+    let mut existing = HashSet::new();
+    for row in &rows {
+        let which: i64 = row.try_get(0)?;
+        let id: Vec<u8> = row.try_get(1)?;
+        if which == 0 {
+            claimed.insert(id);
+        } else {
+            existing.insert(id);
+        }
+    }
     Ok(sign_ins
         .iter()
-        .map(|s| existing.contains(&s.used.credential_id))
+        .map(|s| {
+            if !claimed.contains(&s.claim.id[..]) {
+                Written::Replayed
+            } else if existing.contains(&s.used.credential_id) {
+                Written::Recorded
+            } else {
+                Written::Gone
+            }
+        })
         .collect())
 }

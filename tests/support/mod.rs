@@ -202,6 +202,32 @@ pub async fn read_snapshot(url: &str) -> Snapshot {
     snapshot!(pool, "hex(credential_id)")
 }
 
+/// The number of rows in `table`, read straight from the database.
+pub async fn count_rows(url: &str, table: &str) -> i64 {
+    let sql = format!("SELECT count(*) FROM {table}");
+    #[cfg(feature = "postgres")]
+    if url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(url)
+            .await
+            .expect("open the test database");
+        let n = sqlx::query_scalar(&sql)
+            .fetch_one(&pool)
+            .await
+            .expect("count rows");
+        pool.close().await;
+        return n;
+    }
+    let pool = sqlx::SqlitePool::connect(url)
+        .await
+        .expect("open the test database");
+    let n = sqlx::query_scalar(&sql)
+        .fetch_one(&pool)
+        .await
+        .expect("count rows");
+    pool.close().await;
+    n
+}
+
 /// The app routes every test instance mounts beside the crate's.
 pub fn app_routes() -> Vec<rocket::Route> {
     routes![me, login, otp, mfa, recent, change_password]
@@ -298,13 +324,10 @@ impl TestApp {
         figment_for(&self.url)
     }
 
-    pub async fn pending(&self) -> usize {
-        self.client
-            .rocket()
-            .state::<Passkeys>()
-            .expect("the fairing is attached")
-            .pending_ceremonies()
-            .await
+    /// How many finished ceremonies the store records (each until it expires): the
+    /// only state ceremonies keep on the server.
+    pub async fn finished_ceremonies(&self) -> i64 {
+        count_rows(&self.url, "passkey_finished_ceremonies").await
     }
 }
 
@@ -364,12 +387,14 @@ impl Answer {
     }
 }
 
-/// A browser: its own cookie jar, an origin, and a passkey provider.
+/// A browser: its own cookie jar, an origin, a passkey provider, and the address its
+/// requests come from (none: the local client's, which has no peer address).
 pub struct Browser<'c> {
     pub client: &'c Client,
     pub cookies: BTreeMap<String, String>,
     pub origin: String,
     pub authenticator: Soft,
+    pub address: Option<std::net::SocketAddr>,
 }
 
 pub type Soft = PasskeyClient<
@@ -397,6 +422,31 @@ impl<'c> Browser<'c> {
             cookies: BTreeMap::new(),
             origin: ORIGIN.into(),
             authenticator: authenticator(),
+            address: None,
+        }
+    }
+
+    /// A browser whose requests come from `ip` (a peer address, as without a proxy).
+    pub fn at(client: &'c Client, ip: std::net::IpAddr) -> Self {
+        Browser {
+            address: Some(std::net::SocketAddr::new(ip, 40000)),
+            ..Browser::new(client)
+        }
+    }
+
+    /// Whether the browser holds a started ceremony (`passkeys_sign_in` or
+    /// `passkeys_registration`).
+    pub fn holds(&self, cookie: &str) -> bool {
+        self.cookies.contains_key(cookie)
+    }
+
+    fn with_address<'r>(
+        &self,
+        request: rocket::local::asynchronous::LocalRequest<'r>,
+    ) -> rocket::local::asynchronous::LocalRequest<'r> {
+        match self.address {
+            Some(address) => request.remote(address),
+            None => request,
         }
     }
 
@@ -466,7 +516,7 @@ impl<'c> Browser<'c> {
             .post(path.to_string())
             .header(Header::new("Origin", self.origin.clone()))
             .cookies(self.jar());
-        let response = request.dispatch().await;
+        let response = self.with_address(request).dispatch().await;
         let location = response
             .headers()
             .get_one("Location")
@@ -495,7 +545,7 @@ impl<'c> Browser<'c> {
             .header(Header::new("Origin", self.origin.clone()))
             .body(body);
         request = request.cookies(self.jar());
-        let response = request.dispatch().await;
+        let response = self.with_address(request).dispatch().await;
         self.read(response).await
     }
 
@@ -508,7 +558,7 @@ impl<'c> Browser<'c> {
             .header(Header::new("Origin", self.origin.clone()))
             .cookies(self.jar())
             .body(body.to_string());
-        let response = request.dispatch().await;
+        let response = self.with_address(request).dispatch().await;
         self.read(response).await
     }
 
@@ -519,14 +569,14 @@ impl<'c> Browser<'c> {
             .delete(path.to_string())
             .header(Header::new("Origin", self.origin.clone()))
             .cookies(self.jar());
-        let response = request.dispatch().await;
+        let response = self.with_address(request).dispatch().await;
         self.read(response).await
     }
 
     pub async fn get(&mut self, path: &str) -> Answer {
         let mut request = self.client.get(path.to_string());
         request = request.cookies(self.jar());
-        let response = request.dispatch().await;
+        let response = self.with_address(request).dispatch().await;
         self.read(response).await
     }
 

@@ -1,0 +1,12 @@
+-- rocket_passkeys schema, version 4 (PostgreSQL): started ceremonies travel with the
+-- browser.
+
+-- Nothing is kept per started ceremony; each finished one is recorded here until it
+-- expires, in the transaction of what its finish wrote, so that it finishes once on
+-- whichever instance. Keyed by expiry first, so the sweep deletes an index range.
+DROP TABLE IF EXISTS passkey_ceremonies;
+CREATE TABLE IF NOT EXISTS passkey_finished_ceremonies (
+    expires_at BIGINT NOT NULL,
+    id         BYTEA NOT NULL,
+    PRIMARY KEY (expires_at, id)
+);

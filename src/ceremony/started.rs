@@ -1,0 +1,230 @@
+//! A started ceremony, as the browser carries it.
+//!
+//! Nothing of a started ceremony is kept on the server: what its finish needs (the kind,
+//! the challenge, the expiry, where to go next, and who it is for) travels in a private
+//! cookie, which Rocket seals with AES-256-GCM under `secret_key`, the cookie's name as
+//! associated data. The browser can neither read nor change it, nor move it to the
+//! cookie of the other kind. The finish rebuilds the webauthn-rs state from it, reading
+//! what else it needs (the account's passkeys) from the store, and claims the ceremony's
+//! id in the same transaction as what it writes, so it finishes at most once.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+use webauthn_rs::prelude::Uuid;
+
+use crate::error::Error;
+use crate::session::CeremonyKind;
+use crate::store::Claim;
+
+/// Who a ceremony is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Purpose {
+    /// A usernameless sign-in (autofill or button): the authenticator says who.
+    #[serde(rename = "d")]
+    Discoverable,
+    /// A username-first sign-in for this account. A name without passkeys gets the nil
+    /// handle, so that the sealed state has the same size either way.
+    #[serde(rename = "u")]
+    Account {
+        #[serde(rename = "h")]
+        handle: Uuid,
+    },
+    /// A sign-up: the account is created at finish.
+    #[serde(rename = "s")]
+    SignUp {
+        #[serde(rename = "h")]
+        handle: Uuid,
+        #[serde(rename = "u")]
+        username: String,
+        #[serde(rename = "n")]
+        display_name: String,
+    },
+    /// A signed-in user adding a passkey, bound to the session that started it (the
+    /// hash of its token) and to the account as it was then (its generation).
+    #[serde(rename = "a")]
+    Add {
+        #[serde(rename = "h")]
+        handle: Uuid,
+        #[serde(rename = "s", with = "bytes32")]
+        session: [u8; 32],
+        #[serde(rename = "g")]
+        generation: i64,
+    },
+}
+
+/// A started ceremony: sealed into its cookie by the start, opened by the finish.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Started {
+    #[serde(rename = "p")]
+    pub purpose: Purpose,
+    /// The challenge the browser was sent (32 random bytes from webauthn-rs).
+    #[serde(rename = "c", with = "bytes32")]
+    pub challenge: [u8; 32],
+    /// When it stops being accepted (the crate's clock, seconds).
+    #[serde(rename = "e")]
+    pub expires_at: i64,
+    /// Where to go after it (a local path, checked at start).
+    #[serde(rename = "n")]
+    pub next: String,
+}
+
+impl Started {
+    pub fn kind(&self) -> CeremonyKind {
+        match self.purpose {
+            Purpose::Discoverable | Purpose::Account { .. } => CeremonyKind::Authenticate,
+            Purpose::SignUp { .. } | Purpose::Add { .. } => CeremonyKind::Register,
+        }
+    }
+
+    /// What the store records when it finishes: its expiry and a digest of its
+    /// challenge.
+    pub fn claim(&self) -> Claim {
+        let digest = Sha256::new()
+            .chain_update(b"rocket_passkeys ceremony\0")
+            .chain_update(self.challenge)
+            .finalize();
+        let mut id = [0; 16];
+        id.copy_from_slice(&digest[..16]);
+        Claim {
+            expires_at: self.expires_at,
+            id,
+        }
+    }
+
+    /// The cookie value (sealed by the cookie jar).
+    pub fn to_cookie(&self) -> Result<String, Error> {
+        serde_json::to_string(self).map_err(|e| {
+            log::error!("passkeys: cannot write a ceremony: {e}");
+            Error::internal()
+        })
+    }
+
+    /// The state in an opened cookie; anything that does not parse is no ceremony.
+    pub fn from_cookie(value: &str) -> Option<Started> {
+        serde_json::from_str(value).ok()
+    }
+
+    /// The challenge of options webauthn-rs just made.
+    pub fn challenge_of(challenge: &[u8]) -> Result<[u8; 32], Error> {
+        challenge.try_into().map_err(|_| {
+            log::error!("passkeys: webauthn-rs made a challenge that is not 32 bytes");
+            Error::internal()
+        })
+    }
+}
+
+/// The webauthn-rs ceremony state `fresh` (made just now for the same ceremony) with the
+/// sealed `challenge` in place of its own: everything else in it is what webauthn-rs sets
+/// for this kind of ceremony, the account and the configuration. `field` names the
+/// state's inner struct (`rs` for a registration, `ast` for a sign-in).
+pub(crate) fn with_challenge<T: Serialize + DeserializeOwned>(
+    fresh: &T,
+    field: &str,
+    challenge: &[u8; 32],
+) -> Result<T, Error> {
+    let rebuild = || -> Result<T, String> {
+        let mut value = serde_json::to_value(fresh).map_err(|e| e.to_string())?;
+        let slot = value
+            .get_mut(field)
+            .and_then(|inner| inner.get_mut("challenge"))
+            .ok_or_else(|| format!("the ceremony state has no `{field}.challenge`"))?;
+        *slot = URL_SAFE_NO_PAD.encode(challenge).into();
+        serde_json::from_value(value).map_err(|e| e.to_string())
+    };
+    rebuild().map_err(|e| {
+        log::error!("passkeys: cannot rebuild a ceremony state: {e}");
+        Error::internal()
+    })
+}
+
+/// 32 bytes as unpadded base64url.
+mod bytes32 {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(bytes: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+        let text = <&str>::deserialize(d)?;
+        URL_SAFE_NO_PAD
+            .decode(text)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| serde::de::Error::custom("expected 32 bytes of base64url"))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn started(purpose: Purpose) -> Started {
+        Started {
+            purpose,
+            challenge: [9; 32],
+            expires_at: 1_700_000_300,
+            next: "/".into(),
+        }
+    }
+
+    #[test]
+    fn a_started_ceremony_round_trips_and_anything_else_is_none() {
+        for purpose in [
+            Purpose::Discoverable,
+            Purpose::Account {
+                handle: Uuid::new_v4(),
+            },
+            Purpose::SignUp {
+                handle: Uuid::new_v4(),
+                username: "ali\"ce".into(),
+                display_name: "Alice Ω".into(),
+            },
+            Purpose::Add {
+                handle: Uuid::new_v4(),
+                session: [3; 32],
+                generation: 7,
+            },
+        ] {
+            let state = started(purpose);
+            let cookie = state.to_cookie().unwrap();
+            assert_eq!(Started::from_cookie(&cookie), Some(state));
+        }
+        for bad in [
+            "",
+            "{}",
+            "null",
+            "{\"p\":\"d\",\"c\":\"AAAA\",\"e\":1,\"n\":\"/\"}",
+        ] {
+            assert_eq!(Started::from_cookie(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_known_account_and_a_name_without_passkeys_seal_to_the_same_size() {
+        let real = started(Purpose::Account {
+            handle: Uuid::new_v4(),
+        });
+        let decoy = started(Purpose::Account {
+            handle: Uuid::nil(),
+        });
+        assert_eq!(
+            real.to_cookie().unwrap().len(),
+            decoy.to_cookie().unwrap().len()
+        );
+    }
+
+    #[test]
+    fn claims_follow_the_challenge_and_the_expiry() {
+        let a = started(Purpose::Discoverable);
+        let mut b = a.clone();
+        assert_eq!(a.claim(), b.claim());
+        b.challenge[0] ^= 1;
+        assert_ne!(a.claim().id, b.claim().id);
+        assert_eq!(a.claim().expires_at, a.expires_at);
+    }
+}
