@@ -167,7 +167,10 @@ impl Fairing for PasskeysFairing {
                 events,
                 secret,
             };
-            let passkeys = assemble(settings, webauthn, screens, store, parts);
+            let passkeys = match assemble(settings, webauthn, screens, store, parts) {
+                Ok(passkeys) => passkeys,
+                Err(e) => return fail(rocket, e),
+            };
             let mount = passkeys.ceremonies.settings.mount.clone();
             let rocket = if passkeys.ceremonies.settings.related_origins.is_empty() {
                 rocket
@@ -266,7 +269,9 @@ fn assemble(
     screens: Screens,
     store: Arc<dyn Store>,
     parts: Parts,
-) -> Passkeys {
+) -> Result<Passkeys, String> {
+    let sign_in_state = Ceremonies::sign_in_template(&webauthn)
+        .map_err(|e| format!("cannot prepare webauthn-rs's sign-in state: {e}"))?;
     let cookies = Cookies::new(
         settings.secure_cookies,
         &settings.mount,
@@ -277,7 +282,7 @@ fn assemble(
         &settings.rate_limit,
         settings.trusted_proxy_header.clone(),
     ));
-    Passkeys {
+    Ok(Passkeys {
         ceremonies: Arc::new(Ceremonies {
             settings,
             webauthn,
@@ -287,11 +292,12 @@ fn assemble(
             events: parts.events,
             providers: Providers::builtin(),
             secret: parts.secret,
+            sign_in_state,
         }),
         screens,
         limiter,
         cookies,
-    }
+    })
 }
 
 /// Every minute: forget what has expired ([`Passkeys::purge_expired`]).

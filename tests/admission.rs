@@ -438,3 +438,49 @@ async fn a_sealed_ceremony_opens_only_under_its_own_name_and_key() {
         .assert_error(Status::BadRequest, "ceremony_not_found");
     assert_eq!(app.snapshot().await, before);
 }
+
+#[rocket::async_test]
+async fn a_replay_among_concurrent_sign_ins_fails_alone() {
+    let app = TestApp::new().await;
+    let mut keys = Vec::new();
+    for i in 0..10 {
+        keys.push(support::soft_account(&app, &format!("crowd{i}")).await);
+    }
+    // One sign-in finished, its finish captured.
+    let mut first = app.browser();
+    let start = first.post("/passkeys/authenticate/start", &json!({})).await;
+    let captured = keys[0].assert(&start.body, &support::softkey::Tamper::default());
+    let jar = first.cookies.clone();
+    let answer = first.post("/passkeys/authenticate/finish", &captured).await;
+    assert_eq!(answer.status, Status::Ok);
+    let before = app.snapshot().await;
+    // Its replay, sent together with ten honest sign-ins (written in the same groups).
+    let mut racing = Vec::new();
+    for key in keys.iter_mut() {
+        let mut browser = app.browser();
+        let start = browser
+            .post("/passkeys/authenticate/start", &json!({}))
+            .await;
+        let assertion = key.assert(&start.body, &support::softkey::Tamper::default());
+        racing.push((browser, assertion));
+    }
+    let mut replayer = app.browser();
+    replayer.cookies = jar;
+    racing.push((replayer, captured));
+    let answers = support::join_all(
+        racing
+            .iter_mut()
+            .map(|(browser, body)| browser.post("/passkeys/authenticate/finish", body)),
+    )
+    .await;
+    for answer in &answers[..10] {
+        assert_eq!(answer.status, Status::Ok, "{:?}", answer.body);
+    }
+    answers[10].assert_error(Status::BadRequest, "ceremony_not_found");
+    let after = app.snapshot().await;
+    assert_eq!(
+        after.sessions,
+        before.sessions + 10,
+        "ten sessions, none for the replay"
+    );
+}

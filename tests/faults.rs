@@ -219,3 +219,60 @@ async fn g59_a_locked_database_fails_a_group_of_sign_ins_at_once() {
         .expect("unlock");
     assert_eq!(app.snapshot().await, before, "nothing half-written");
 }
+
+#[rocket::async_test]
+async fn a_replay_written_in_a_group_of_sign_ins_fails_alone() {
+    if support::on_postgres() {
+        eprintln!("SKIPPED on PostgreSQL: sign-ins are grouped by the SQLite writer only");
+        return;
+    }
+    let app = TestApp::new().await;
+    let mut ready = Vec::new();
+    let mut keys = Vec::new();
+    for i in 0..8 {
+        keys.push(soft_account(&app, &format!("grp{i}")).await);
+    }
+    // A finished sign-in, captured, to be sent again.
+    let mut first = app.browser();
+    let start = first.post("/passkeys/authenticate/start", &json!({})).await;
+    let captured = keys[0].assert(&start.body, &Tamper::default());
+    let jar = first.cookies.clone();
+    let answer = first.post("/passkeys/authenticate/finish", &captured).await;
+    assert_eq!(answer.status, Status::Ok);
+    for key in keys.iter_mut() {
+        let mut browser = app.browser();
+        let start = browser
+            .post("/passkeys/authenticate/start", &json!({}))
+            .await;
+        let assertion = key.assert(&start.body, &Tamper::default());
+        ready.push((browser, assertion));
+    }
+    let mut replayer = app.browser();
+    replayer.cookies = jar;
+    ready.insert(4, (replayer, captured));
+    let before = app.snapshot().await;
+    // The database is held by another writer for a moment, so that the finishes queue up
+    // and the writer takes them as one group once it is free.
+    let mut lock = locked(&app).await;
+    let finishes = support::join_all(
+        ready
+            .iter_mut()
+            .map(|(b, a)| b.post("/passkeys/authenticate/finish", a)),
+    );
+    let release = async {
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        sqlx::query("ROLLBACK")
+            .execute(&mut *lock)
+            .await
+            .expect("unlock");
+    };
+    let (answers, ()) = rocket::tokio::join!(finishes, release);
+    for (i, answer) in answers.iter().enumerate() {
+        if i == 4 {
+            answer.assert_error(Status::BadRequest, "ceremony_not_found");
+        } else {
+            assert_eq!(answer.status, Status::Ok, "{i}: {:?}", answer.body);
+        }
+    }
+    assert_eq!(app.snapshot().await.sessions, before.sessions + 8);
+}

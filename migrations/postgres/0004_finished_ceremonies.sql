@@ -10,3 +10,7 @@ CREATE TABLE IF NOT EXISTS passkey_finished_ceremonies (
     id         BYTEA NOT NULL,
     PRIMARY KEY (expires_at, id)
 );
+
+-- The sessions a deleted passkey opened are found among its account's (indexed by user):
+-- no index by passkey for every sign-in to write.
+DROP INDEX IF EXISTS passkey_sessions_credential;

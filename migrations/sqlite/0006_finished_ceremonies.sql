@@ -3,10 +3,14 @@
 -- Nothing is kept per started ceremony; each finished one is recorded here until it
 -- expires, in the transaction of what its finish wrote, so that it finishes once. Keyed
 -- by expiry first (a ceremony's expiry never changes), so the sweep deletes a range of
--- the one b-tree. `batch` marks the rows a group of sign-ins claimed in its transaction.
+-- the one b-tree.
 CREATE TABLE passkey_finished_ceremonies (
     expires_at INTEGER NOT NULL,
     id         BLOB NOT NULL,
-    batch      INTEGER,
     PRIMARY KEY (expires_at, id)
 ) WITHOUT ROWID;
+
+-- Sessions are found by token, by user, and by expiry (the sweep); the sessions a deleted
+-- passkey opened are found among its account's. An index by passkey would be one more
+-- b-tree written by every sign-in's new session and every replaced one.
+DROP INDEX IF EXISTS passkey_sessions_credential;

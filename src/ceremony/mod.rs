@@ -34,7 +34,7 @@ use crate::store::{
     CredentialRecord, CredentialUse, NewSession, Owner, SessionRecord, Store, UserRecord,
 };
 use checks::{aaguid_of, auth_data_of, check_auth_data_length, check_client_data, check_structure};
-use started::{with_challenge, Purpose, Started};
+use started::{with_challenge, Purpose, Started, StateTemplate};
 
 /// The longest credential id accepted (WebAuthn: ids above 1023 bytes SHOULD fail).
 const MAX_CREDENTIAL_ID: usize = 1023;
@@ -76,6 +76,9 @@ pub(crate) struct Ceremonies {
     pub providers: Providers,
     /// Keys the decoy credential ids of unknown usernames.
     pub secret: [u8; 32],
+    /// The sign-in state webauthn-rs makes (the same for every sign-in but its
+    /// challenge), filled with the sealed challenge at each finish.
+    pub sign_in_state: StateTemplate,
 }
 
 impl Ceremonies {
@@ -435,6 +438,14 @@ impl Ceremonies {
         }
     }
 
+    /// The template of every sign-in's state (see [`Ceremonies::sign_in_state`]).
+    pub fn sign_in_template(webauthn: &Webauthn) -> Result<StateTemplate, String> {
+        let (_, state) = webauthn
+            .start_discoverable_authentication()
+            .map_err(|e| format!("{e:?}"))?;
+        StateTemplate::new(&state, "ast")
+    }
+
     /// webauthn-rs's usernameless sign-in options and state.
     fn discoverable(
         &self,
@@ -545,8 +556,7 @@ impl Ceremonies {
 
         // One state for both styles: usernameless, with the sealed challenge. Neither
         // lets a sign-in raise a passkey's backup eligibility.
-        let (_, fresh) = self.discoverable()?;
-        let state = with_challenge(&fresh, "ast", &started.challenge)?;
+        let state: DiscoverableAuthentication = self.sign_in_state.fill(&started.challenge)?;
         let stored = match started.purpose {
             Purpose::Discoverable => {
                 let (handle, credential_id) = self

@@ -116,28 +116,64 @@ impl Started {
     }
 }
 
-/// The webauthn-rs ceremony state `fresh` (made just now for the same ceremony) with the
-/// sealed `challenge` in place of its own: everything else in it is what webauthn-rs sets
-/// for this kind of ceremony, the account and the configuration. `field` names the
-/// state's inner struct (`rs` for a registration, `ast` for a sign-in).
-pub(crate) fn with_challenge<T: Serialize + DeserializeOwned>(
-    fresh: &T,
-    field: &str,
-    challenge: &[u8; 32],
-) -> Result<T, Error> {
-    let rebuild = || -> Result<T, String> {
+/// A webauthn-rs ceremony state as JSON text around its challenge, to be filled with a
+/// sealed one: the state webauthn-rs makes for this kind of ceremony, account and
+/// configuration, whose own challenge is replaced. `field` names the state's inner struct
+/// (`rs` for a registration, `ast` for a sign-in).
+#[derive(Debug, Clone)]
+pub(crate) struct StateTemplate {
+    before: String,
+    after: String,
+}
+
+impl StateTemplate {
+    pub fn new<T: Serialize>(fresh: &T, field: &str) -> Result<Self, String> {
+        const MARK: &str = "\u{1}challenge\u{1}";
         let mut value = serde_json::to_value(fresh).map_err(|e| e.to_string())?;
         let slot = value
             .get_mut(field)
             .and_then(|inner| inner.get_mut("challenge"))
             .ok_or_else(|| format!("the ceremony state has no `{field}.challenge`"))?;
-        *slot = URL_SAFE_NO_PAD.encode(challenge).into();
-        serde_json::from_value(value).map_err(|e| e.to_string())
-    };
-    rebuild().map_err(|e| {
-        log::error!("passkeys: cannot rebuild a ceremony state: {e}");
-        Error::internal()
-    })
+        *slot = MARK.into();
+        let text = value.to_string();
+        let quoted = serde_json::to_string(MARK).map_err(|e| e.to_string())?;
+        match text.split_once(&quoted) {
+            Some((before, after)) if !after.contains(&quoted) => Ok(StateTemplate {
+                before: before.to_string(),
+                after: after.to_string(),
+            }),
+            _ => Err("the ceremony state's challenge cannot be placed".into()),
+        }
+    }
+
+    /// The state with `challenge` in it.
+    pub fn fill<T: DeserializeOwned>(&self, challenge: &[u8; 32]) -> Result<T, Error> {
+        let mut text = String::with_capacity(self.before.len() + self.after.len() + 46);
+        text.push_str(&self.before);
+        text.push('"');
+        text.push_str(&URL_SAFE_NO_PAD.encode(challenge));
+        text.push('"');
+        text.push_str(&self.after);
+        serde_json::from_str(&text).map_err(|e| {
+            log::error!("passkeys: cannot rebuild a ceremony state: {e}");
+            Error::internal()
+        })
+    }
+}
+
+/// The webauthn-rs ceremony state `fresh` (made just now for the same ceremony) with the
+/// sealed `challenge` in place of its own.
+pub(crate) fn with_challenge<T: Serialize + DeserializeOwned>(
+    fresh: &T,
+    field: &str,
+    challenge: &[u8; 32],
+) -> Result<T, Error> {
+    StateTemplate::new(fresh, field)
+        .map_err(|e| {
+            log::error!("passkeys: cannot rebuild a ceremony state: {e}");
+            Error::internal()
+        })?
+        .fill(challenge)
 }
 
 /// 32 bytes as unpadded base64url.
@@ -216,6 +252,24 @@ mod tests {
             real.to_cookie().unwrap().len(),
             decoy.to_cookie().unwrap().len()
         );
+    }
+
+    #[test]
+    fn a_template_gives_webauthn_rs_its_state_with_the_sealed_challenge() {
+        use webauthn_rs::prelude::{DiscoverableAuthentication, Url, WebauthnBuilder};
+        let origin = Url::parse("http://localhost:8000").unwrap();
+        let webauthn = WebauthnBuilder::new("localhost", &origin)
+            .unwrap()
+            .build()
+            .unwrap();
+        let (_, fresh) = webauthn.start_discoverable_authentication().unwrap();
+        let template = StateTemplate::new(&fresh, "ast").unwrap();
+        let challenge = [42u8; 32];
+        let filled: DiscoverableAuthentication = template.fill(&challenge).unwrap();
+        let mut expected = serde_json::to_value(&fresh).unwrap();
+        expected["ast"]["challenge"] = URL_SAFE_NO_PAD.encode(challenge).into();
+        assert_eq!(serde_json::to_value(&filled).unwrap(), expected);
+        assert!(StateTemplate::new(&fresh, "rs").is_err(), "no such field");
     }
 
     #[test]

@@ -608,8 +608,10 @@ impl Store for PgStore {
             .map_err(backend)?;
         if revoke {
             sqlx::query(
-                "DELETE FROM passkey_sessions WHERE credential_id = $1 AND token_hash <> $2",
+                "DELETE FROM passkey_sessions WHERE user_handle = $1 AND credential_id = $2 \
+                 AND token_hash <> $3",
             )
+            .bind(&handle.as_bytes()[..])
             .bind(credential_id)
             .bind(&keep[..])
             .execute(&mut *tx)

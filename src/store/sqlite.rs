@@ -623,12 +623,17 @@ impl Store for SqliteStore {
             .await
             .map_err(backend)?;
         if revoke {
-            sqlx::query("DELETE FROM passkey_sessions WHERE credential_id = ? AND token_hash != ?")
-                .bind(credential_id)
-                .bind(&keep[..])
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
+            // By the account's sessions (indexed), of which those this passkey opened.
+            sqlx::query(
+                "DELETE FROM passkey_sessions WHERE user_handle = ? AND credential_id = ? \
+                 AND token_hash != ?",
+            )
+            .bind(&handle.as_bytes()[..])
+            .bind(credential_id)
+            .bind(&keep[..])
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         }
         tx.commit().await.map_err(backend)?;
         self.cache.forget(credential_id, handle);
@@ -995,93 +1000,71 @@ fn placeholders(rows: usize, columns: usize) -> String {
 /// Writes a group of sign-ins (of distinct ceremonies) in one transaction, sent to SQLite
 /// as one script (one round trip to sqlx's SQLite thread, however large the group).
 ///
-/// The script first claims each sign-in's ceremony, marking the rows it inserted with a
-/// number of its own (`batch`); a ceremony finished before keeps its old row, so its
-/// sign-in writes nothing. Every later statement joins on this group's claims and on the
-/// credential still existing for that account: the counter is raised with `max()` (the
-/// highest counter of the group's sign-ins with one passkey wins, the latest of equal
-/// ones), the sessions are opened, and the sessions they replace are ended (a session
-/// planted before the sign-in is worth nothing after it).
+/// The script first records each sign-in's ceremony as finished, with a plain `INSERT`: a
+/// ceremony finished before (a replay) makes the whole script fail and roll back, and
+/// the writer then writes the group again one sign-in at a time, where the replay fails
+/// alone ([`Written::Replayed`]). Replays are rare (a captured finish sent again), so
+/// the common path pays one statement for single use. Then, only for credentials that
+/// still exist: the counter is raised with `max()`, the sessions are opened, and the
+/// sessions they replace are ended (a session planted before the sign-in is worth
+/// nothing after it).
 async fn write_sign_ins(
     pool: &sqlx::SqlitePool,
     sign_ins: &[SignIn],
 ) -> Result<Vec<Written>, sqlx::Error> {
-    const CLAIMED: &str = "JOIN passkey_finished_ceremonies f ON f.expires_at = {t}.claim_expires \
-         AND f.id = {t}.claim_id AND f.batch = ? \
-         JOIN passkey_credentials c ON c.credential_id = {t}.credential_id \
-         AND c.user_handle = {t}.user_handle";
-    let claimed = |table: &str| CLAIMED.replace("{t}", table);
-    let batch: i64 = rand::random();
+    // One row per credential; the update's max() keeps the counter from going down.
+    let credentials = per_credential(sign_ins.iter().map(|s| &s.used));
     let script = format!(
         "BEGIN IMMEDIATE; \
-         INSERT INTO passkey_finished_ceremonies (expires_at, id, batch) VALUES {claims} \
-         ON CONFLICT DO NOTHING RETURNING 0, id; \
+         INSERT INTO passkey_finished_ceremonies (expires_at, id) VALUES {claims}; \
          WITH used (credential_id, user_handle, counter, backup_state, backup_eligible, \
-         used_at, claim_expires, claim_id, seq) AS (VALUES {used}), \
-         best AS (SELECT u.*, row_number() OVER (PARTITION BY u.credential_id \
-         ORDER BY u.counter DESC, u.seq DESC) AS rank FROM used u {claimed_used}) \
-         UPDATE passkey_credentials SET counter = max(passkey_credentials.counter, best.counter), \
-         backup_state = best.backup_state, \
-         backup_eligible = max(passkey_credentials.backup_eligible, best.backup_eligible), \
-         last_used_at = best.used_at FROM best \
-         WHERE best.rank = 1 AND passkey_credentials.credential_id = best.credential_id \
-         AND passkey_credentials.user_handle = best.user_handle \
-         RETURNING 1, passkey_credentials.credential_id; \
-         WITH replaced (token_hash, credential_id, user_handle, claim_expires, claim_id) \
-         AS (VALUES {replaced}) \
-         DELETE FROM passkey_sessions WHERE token_hash IN \
-         (SELECT r.token_hash FROM replaced r {claimed_replaced}); \
-         WITH opened ({SESSION_COLUMNS}, claim_expires, claim_id) AS (VALUES {opened}) \
+         used_at) AS (VALUES {used}) \
+         UPDATE passkey_credentials SET counter = max(passkey_credentials.counter, used.counter), \
+         backup_state = used.backup_state, \
+         backup_eligible = max(passkey_credentials.backup_eligible, used.backup_eligible), \
+         last_used_at = used.used_at FROM used \
+         WHERE passkey_credentials.credential_id = used.credential_id \
+         AND passkey_credentials.user_handle = used.user_handle \
+         RETURNING passkey_credentials.credential_id; \
+         WITH replaced (token_hash, credential_id, user_handle) AS (VALUES {replaced}) \
+         DELETE FROM passkey_sessions WHERE token_hash IN (SELECT r.token_hash FROM replaced r \
+         JOIN passkey_credentials c ON c.credential_id = r.credential_id \
+         AND c.user_handle = r.user_handle); \
+         WITH opened ({SESSION_COLUMNS}) AS (VALUES {opened}) \
          INSERT INTO passkey_sessions ({SESSION_COLUMNS}) \
-         SELECT o.token_hash, o.user_handle, o.factors, o.user_verified, o.credential_id, \
-         o.created_at, o.expires_at FROM opened o {claimed_opened}; \
+         SELECT o.* FROM opened o JOIN passkey_credentials c \
+         ON c.credential_id = o.credential_id AND c.user_handle = o.user_handle; \
          COMMIT;",
-        claims = placeholders(sign_ins.len(), 3),
-        used = placeholders(sign_ins.len(), 9),
-        replaced = placeholders(sign_ins.len(), 5),
-        opened = placeholders(sign_ins.len(), 9),
-        claimed_used = claimed("u"),
-        claimed_replaced = claimed("r"),
-        claimed_opened = claimed("o"),
+        claims = placeholders(sign_ins.len(), 2),
+        used = placeholders(credentials.len(), 6),
+        replaced = placeholders(sign_ins.len(), 3),
+        opened = placeholders(sign_ins.len(), 7),
     );
-    // Bound in the order the placeholders appear, each statement's rows then its batch.
     let mut query = sqlx::query(&script);
     for sign_in in sign_ins {
         query = query
             .bind(sign_in.claim.expires_at)
-            .bind(&sign_in.claim.id[..])
-            .bind(batch);
+            .bind(&sign_in.claim.id[..]);
     }
-    for (seq, sign_in) in sign_ins.iter().enumerate() {
-        let used = &sign_in.used;
+    for used in &credentials {
         query = query
             .bind(&used.credential_id)
             .bind(&used.user_handle.as_bytes()[..])
             .bind(used.counter as i64)
             .bind(used.backup_state)
             .bind(used.backup_eligible)
-            .bind(used.used_at)
-            .bind(sign_in.claim.expires_at)
-            .bind(&sign_in.claim.id[..])
-            .bind(seq as i64);
+            .bind(used.used_at);
     }
-    query = query.bind(batch);
     for sign_in in sign_ins {
         // A sign-in that replaces nothing names no token (NULL matches no row).
         query = query
             .bind(sign_in.replaces.as_ref().map(|hash| &hash[..]))
             .bind(&sign_in.used.credential_id)
-            .bind(&sign_in.used.user_handle.as_bytes()[..])
-            .bind(sign_in.claim.expires_at)
-            .bind(&sign_in.claim.id[..]);
+            .bind(&sign_in.used.user_handle.as_bytes()[..]);
     }
-    query = query.bind(batch);
     for sign_in in sign_ins {
-        query = bind_session(query, &sign_in.session)
-            .bind(sign_in.claim.expires_at)
-            .bind(&sign_in.claim.id[..]);
+        query = bind_session(query, &sign_in.session);
     }
-    query = query.bind(batch);
     let mut connection = pool.acquire().await?;
     let rows = match query.fetch_all(&mut *connection).await {
         Ok(rows) => rows,
@@ -1095,30 +1078,31 @@ async fn write_sign_ins(
             {
                 connection.close().await.ok();
             }
+            // Alone, a sign-in whose ceremony was finished before is a replay.
+            if sign_ins.len() == 1 && is_claimed_before(&e) {
+                return Ok(vec![Written::Replayed]);
+            }
             return Err(e);
         }
     };
-    let mut claimed = HashSet::new();
-    let mut existing = HashSet::new();
-    for row in &rows {
-        let which: i64 = row.try_get(0)?;
-        let id: Vec<u8> = row.try_get(1)?;
-        if which == 0 {
-            claimed.insert(id);
-        } else {
-            existing.insert(id);
-        }
-    }
+    let existing: HashSet<Vec<u8>> = rows
+        .iter()
+        .map(|row| row.try_get::<Vec<u8>, _>(0))
+        .collect::<Result<_, _>>()?;
     Ok(sign_ins
         .iter()
         .map(|s| {
-            if !claimed.contains(&s.claim.id[..]) {
-                Written::Replayed
-            } else if existing.contains(&s.used.credential_id) {
+            if existing.contains(&s.used.credential_id) {
                 Written::Recorded
             } else {
                 Written::Gone
             }
         })
         .collect())
+}
+
+/// Whether a write failed because a ceremony it records as finished was finished before.
+fn is_claimed_before(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db)
+        if db.is_unique_violation() && db.message().contains("passkey_finished_ceremonies"))
 }
