@@ -270,7 +270,7 @@ fn assemble(
     store: Arc<dyn Store>,
     parts: Parts,
 ) -> Result<Passkeys, String> {
-    let sign_in_state = Ceremonies::sign_in_template(&webauthn)
+    let (sign_in_options, sign_in_state) = Ceremonies::sign_in_templates(&webauthn)
         .map_err(|e| format!("cannot prepare webauthn-rs's sign-in state: {e}"))?;
     let cookies = Cookies::new(
         settings.secure_cookies,
@@ -293,6 +293,7 @@ fn assemble(
             providers: Providers::builtin(),
             secret: parts.secret,
             sign_in_state,
+            sign_in_options,
         }),
         screens,
         limiter,

@@ -79,6 +79,8 @@ pub(crate) struct Ceremonies {
     /// The sign-in state webauthn-rs makes (the same for every sign-in but its
     /// challenge), filled with the sealed challenge at each finish.
     pub sign_in_state: StateTemplate,
+    /// The usernameless sign-in options webauthn-rs makes, the same but for the challenge.
+    pub sign_in_options: RequestChallengeResponse,
 }
 
 impl Ceremonies {
@@ -438,24 +440,23 @@ impl Ceremonies {
         }
     }
 
-    /// The template of every sign-in's state (see [`Ceremonies::sign_in_state`]).
-    pub fn sign_in_template(webauthn: &Webauthn) -> Result<StateTemplate, String> {
-        let (_, state) = webauthn
+    /// The options and state webauthn-rs makes for a usernameless sign-in, as templates
+    /// (see [`Ceremonies::sign_in_state`]).
+    pub fn sign_in_templates(
+        webauthn: &Webauthn,
+    ) -> Result<(RequestChallengeResponse, StateTemplate), String> {
+        let (options, state) = webauthn
             .start_discoverable_authentication()
             .map_err(|e| format!("{e:?}"))?;
-        StateTemplate::new(&state, "ast")
+        Ok((options, StateTemplate::new(&state, "ast")?))
     }
 
-    /// webauthn-rs's usernameless sign-in options and state.
-    fn discoverable(
-        &self,
-    ) -> Result<(RequestChallengeResponse, DiscoverableAuthentication), Error> {
-        self.webauthn
-            .start_discoverable_authentication()
-            .map_err(|e| {
-                log::error!("passkeys: cannot start a sign-in: {e:?}");
-                Error::internal()
-            })
+    /// webauthn-rs's usernameless sign-in options, with a new random challenge (32 bytes
+    /// from the thread's CSPRNG, as webauthn-rs draws them).
+    fn discoverable(&self) -> RequestChallengeResponse {
+        let mut options = self.sign_in_options.clone();
+        options.public_key.challenge = rand::random::<[u8; 32]>().to_vec().into();
+        options
     }
 
     /// Starts a sign-in: usernameless (autofill or button) or username-first.
@@ -465,7 +466,7 @@ impl Ceremonies {
     ) -> Result<(RequestChallengeResponse, Started), Error> {
         let next = self.next_or_default(body.next.as_deref())?;
         let Some(username) = clean_name("username", body.username.as_deref())? else {
-            let (options, _) = self.discoverable()?;
+            let options = self.discoverable();
             let started =
                 self.started(Purpose::Discoverable, &options.public_key.challenge, next)?;
             return Ok((options, started));
@@ -502,7 +503,7 @@ impl Ceremonies {
     /// Options for a username without passkeys that look like a real user's: one
     /// credential id derived from the username, the same on every request.
     fn decoy_options(&self, username: &str) -> Result<RequestChallengeResponse, Error> {
-        let (mut options, _) = self.discoverable()?;
+        let mut options = self.discoverable();
         let mut hasher = Sha256::new();
         hasher.update(self.secret);
         hasher.update(username.to_lowercase().as_bytes());
