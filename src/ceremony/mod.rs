@@ -455,7 +455,7 @@ impl Ceremonies {
     /// from the thread's CSPRNG, as webauthn-rs draws them).
     fn discoverable(&self) -> RequestChallengeResponse {
         let mut options = self.sign_in_options.clone();
-        options.public_key.challenge = rand::random::<[u8; 32]>().to_vec().into();
+        options.public_key.challenge = rand::random::<[u8; 32]>().to_vec();
         options
     }
 
