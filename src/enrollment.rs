@@ -7,7 +7,8 @@ use webauthn_rs::prelude::Uuid;
 use crate::config::Settings;
 use crate::error::StoreError;
 use crate::events::{Event, Events};
-use crate::store::{EnrollmentEvent, EnrollmentRecord, Store};
+use crate::session::may_add_passkey;
+use crate::store::{EnrollmentEvent, EnrollmentRecord, Store, UserRecord};
 
 /// Whether the invitation is due: the feature is on, the user has no passkey, has not
 /// said never, and their last "Not now" is at least `remind_after` old.
@@ -25,18 +26,24 @@ pub(crate) fn due(
             .is_none_or(|skipped| now - skipped >= settings.remind_after)
 }
 
-/// Whether this user should see the invitation now (reads the store twice).
+/// Whether this user should see the invitation now, in a session holding
+/// `session_factors`: it is due, and the session may add a passkey (else the prompt waits
+/// until the sign-in is complete, such as after a one-time code). Reads the store twice.
 pub(crate) async fn is_due(
     settings: &Settings,
     store: &dyn Store,
-    handle: Uuid,
+    user: &UserRecord,
+    session_factors: u32,
     now: i64,
 ) -> Result<bool, StoreError> {
     if !settings.progressive_enrollment {
         return Ok(false);
     }
-    let has_passkey = !store.credentials(handle).await?.is_empty();
-    let record = store.enrollment(handle).await?;
+    let has_passkey = !store.credentials(user.handle).await?.is_empty();
+    if !may_add_passkey(session_factors, false, user.factors, has_passkey) {
+        return Ok(false);
+    }
+    let record = store.enrollment(user.handle).await?;
     Ok(due(settings, &record, has_passkey, now))
 }
 

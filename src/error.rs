@@ -37,6 +37,9 @@ pub enum ErrorCode {
     Unauthorized,
     /// 403: the route needs a recent sign-in; sign in again and retry.
     ReauthRequired,
+    /// 403: adding a passkey needs a session that holds every factor the account has
+    /// (its one-time code too), or a passkey sign-in.
+    FactorRequired,
     /// 403: the request came from another site (Origin / Sec-Fetch-Site), or the action is
     /// not allowed (sign-up disabled).
     Forbidden,
@@ -46,6 +49,8 @@ pub enum ErrorCode {
     Conflict,
     /// 409: deleting this passkey would leave the account with no way to sign in.
     LastPasskey,
+    /// 409: the account has the most passkeys it may have (`max_passkeys`).
+    TooManyPasskeys,
     /// 429: too many requests from this client; see `Retry-After`.
     RateLimited,
     /// 503: storage is unavailable or the server is at capacity; retry later.
@@ -69,10 +74,12 @@ impl ErrorCode {
             ErrorCode::AuthenticationFailed => "authentication_failed",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::ReauthRequired => "reauth_required",
+            ErrorCode::FactorRequired => "factor_required",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Conflict => "conflict",
             ErrorCode::LastPasskey => "last_passkey",
+            ErrorCode::TooManyPasskeys => "too_many_passkeys",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
@@ -91,9 +98,12 @@ impl ErrorCode {
             ErrorCode::CredentialExists
             | ErrorCode::UsernameTaken
             | ErrorCode::Conflict
-            | ErrorCode::LastPasskey => Status::Conflict,
+            | ErrorCode::LastPasskey
+            | ErrorCode::TooManyPasskeys => Status::Conflict,
             ErrorCode::AuthenticationFailed | ErrorCode::Unauthorized => Status::Unauthorized,
-            ErrorCode::ReauthRequired | ErrorCode::Forbidden => Status::Forbidden,
+            ErrorCode::ReauthRequired | ErrorCode::FactorRequired | ErrorCode::Forbidden => {
+                Status::Forbidden
+            }
             ErrorCode::NotFound => Status::NotFound,
             ErrorCode::RateLimited => Status::TooManyRequests,
             ErrorCode::Unavailable => Status::ServiceUnavailable,
@@ -195,6 +205,22 @@ impl Error {
         )
     }
 
+    pub(crate) fn too_many_passkeys(max: usize) -> Self {
+        Error::new(
+            ErrorCode::TooManyPasskeys,
+            format!(
+                "This account has {max} passkeys, the most it may have. Delete one to add another."
+            ),
+        )
+    }
+
+    pub(crate) fn factor_required() -> Self {
+        Error::new(
+            ErrorCode::FactorRequired,
+            "Finish signing in first (this account's second step, or a passkey), then add the passkey.",
+        )
+    }
+
     pub(crate) fn unauthorized() -> Self {
         Error::new(ErrorCode::Unauthorized, "Please sign in first.")
     }
@@ -258,6 +284,10 @@ pub(crate) enum StoreError {
     Stale,
     /// The ceremony was finished before: a finish answers once.
     Replayed,
+    /// A sign-in whose counter had to go up found it already raised to it or beyond.
+    Regressed,
+    /// The account has the most passkeys it may have.
+    TooMany(usize),
 }
 
 impl fmt::Display for StoreError {
@@ -267,6 +297,8 @@ impl fmt::Display for StoreError {
             StoreError::Backend(e) => write!(f, "storage failure: {e}"),
             StoreError::Stale => write!(f, "the account changed since the ceremony started"),
             StoreError::Replayed => write!(f, "the ceremony was finished before"),
+            StoreError::Regressed => write!(f, "the signature counter did not go up"),
+            StoreError::TooMany(max) => write!(f, "the account has {max} passkeys already"),
         }
     }
 }
@@ -291,6 +323,8 @@ impl From<StoreError> for Error {
                 log::info!("passkeys: a finish refused: its ceremony was finished before");
                 Error::ceremony_not_found()
             }
+            StoreError::Regressed => Error::authentication_failed(),
+            StoreError::TooMany(max) => Error::too_many_passkeys(max),
             StoreError::Backend(e) => {
                 log::error!("passkeys storage failure: {e}");
                 Error::unavailable()

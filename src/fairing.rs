@@ -171,6 +171,9 @@ impl Fairing for PasskeysFairing {
                 Ok(passkeys) => passkeys,
                 Err(e) => return fail(rocket, e),
             };
+            if let Err(e) = passkeys.ceremonies.refresh_decoys().await {
+                return fail(rocket, format!("cannot read the database: {e}"));
+            }
             let mount = passkeys.ceremonies.settings.mount.clone();
             let rocket = if passkeys.ceremonies.settings.related_origins.is_empty() {
                 rocket
@@ -181,6 +184,7 @@ impl Fairing for PasskeysFairing {
                 .mount(mount.as_str(), routes::routes())
                 .register(mount.as_str(), routes::catchers())
                 .manage(passkeys)
+                .attach(no_store(mount.clone()))
                 .attach(AdHoc::on_liftoff("Passkeys cleanup", |rocket| {
                     Box::pin(async move {
                         if let Some(passkeys) = rocket.state::<Passkeys>() {
@@ -194,6 +198,25 @@ impl Fairing for PasskeysFairing {
             .attach(PasskeysDb::init())
             .attach(stage))
     }
+}
+
+/// Answers under the mount are personal (ceremony options, a user's passkeys, the
+/// screens with their names) or one-time: no cache may keep them. The script and styles,
+/// which say how long they may be kept, are the exception.
+fn no_store(mount: String) -> AdHoc {
+    AdHoc::on_response("Passkeys no-store", move |request, response| {
+        let mount = mount.clone();
+        Box::pin(async move {
+            let path = request.uri().path();
+            let under = path
+                .as_str()
+                .strip_prefix(mount.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+            if under && !response.headers().contains("Cache-Control") {
+                response.set_raw_header("Cache-Control", "no-store");
+            }
+        })
+    })
 }
 
 /// Passkeys only work under the rp id they were made for: a launch that would strand
@@ -294,6 +317,7 @@ fn assemble(
             secret: parts.secret,
             sign_in_state,
             sign_in_options,
+            decoy_shapes: Default::default(),
         }),
         screens,
         limiter,

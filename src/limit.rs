@@ -36,6 +36,21 @@ impl Action {
     }
 }
 
+/// An address as proxies write it: `203.0.113.7`, `203.0.113.7:5678`, `2001:db8::1`,
+/// `[2001:db8::1]:443`.
+fn parse_address(text: &str) -> Option<IpAddr> {
+    let text = text.trim();
+    if let Ok(ip) = text.parse() {
+        return Some(ip);
+    }
+    if let Ok(socket) = text.parse::<std::net::SocketAddr>() {
+        return Some(socket.ip());
+    }
+    text.strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .and_then(|inner| inner.parse().ok())
+}
+
 /// The answer to a client over its budget.
 pub(crate) fn rate_limited(retry_after: u64) -> Error {
     Error::new(
@@ -60,19 +75,36 @@ impl Limiter {
 
     /// The client's key: the peer address, or the trusted proxy header's when configured.
     /// IPv6 addresses are keyed by their /64, which one client usually holds whole.
-    pub fn client(&self, request: &Request<'_>) -> Option<IpAddr> {
+    ///
+    /// With a trusted header, the address is the last entry of its last line: a proxy
+    /// appends the address it saw (as a new line, like HAProxy, or at the end of the
+    /// existing one, like nginx), and everything before it came from the client. A
+    /// request without the header (one that did not pass the proxy) is keyed by its
+    /// peer; one whose header the proxy filled with something that is not an address is
+    /// refused, never keyed by the proxy's own address (which every client shares).
+    pub fn client(&self, request: &Request<'_>) -> Result<Option<IpAddr>, Error> {
         let ip = match &self.trusted_header {
-            Some(name) => request
-                .headers()
-                .get_one(name)
-                // A proxy appends the address it saw: the last entry is the one it vouches
-                // for; earlier ones came from the client and prove nothing.
-                .and_then(|v| v.rsplit(',').next())
-                .and_then(|v| v.trim().parse().ok())
-                .or_else(|| request.remote().map(|r| r.ip())),
+            Some(name) => match request.headers().get(name).last() {
+                Some(line) => {
+                    let last = line.rsplit(',').next().unwrap_or_default();
+                    let Some(ip) = parse_address(last) else {
+                        log::error!(
+                            "passkeys: the trusted proxy header `{name}` ends with {:?}, \
+                             which is not an IP address",
+                            last.chars().take(64).collect::<String>()
+                        );
+                        return Err(Error::invalid(
+                            "The client address reported by the proxy could not be read.",
+                        ));
+                    };
+                    Some(ip)
+                }
+                None => request.remote().map(|r| r.ip()),
+            },
             None => request.remote().map(|r| r.ip()),
-        }?;
-        Some(match ip {
+        };
+        let Some(ip) = ip else { return Ok(None) };
+        Ok(Some(match ip {
             IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
                 Some(v4) => IpAddr::V4(v4),
                 None => {
@@ -82,7 +114,7 @@ impl Limiter {
                 }
             },
             v4 => v4,
-        })
+        }))
     }
 
     /// Admits a request or answers 429 with `Retry-After`.
@@ -111,5 +143,34 @@ impl Limiter {
     /// How many clients are tracked, across actions.
     pub fn len(&self) -> usize {
         self.register.len() + self.authenticate.len() + self.manage.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_address;
+
+    #[test]
+    fn addresses_as_proxies_write_them() {
+        for (text, ip) in [
+            ("203.0.113.7", "203.0.113.7"),
+            (" 203.0.113.7 ", "203.0.113.7"),
+            ("203.0.113.7:5678", "203.0.113.7"),
+            ("2001:db8::1", "2001:db8::1"),
+            ("[2001:db8::1]", "2001:db8::1"),
+            ("[2001:db8::1]:443", "2001:db8::1"),
+        ] {
+            assert_eq!(parse_address(text), ip.parse().ok(), "{text}");
+        }
+        for text in [
+            "",
+            "unknown",
+            "_hidden",
+            "203.0.113",
+            "evil.example",
+            "[::1",
+        ] {
+            assert_eq!(parse_address(text), None, "{text}");
+        }
     }
 }

@@ -8,9 +8,9 @@ use rocket::response::Redirect;
 use webauthn_rs::prelude::Uuid;
 
 use crate::ceremony::Ceremonies;
-use crate::config::local_path;
 use crate::enrollment;
 use crate::error::Error;
+use crate::input::{self, local_path};
 use crate::limit::Limiter;
 use crate::screens::Screens;
 use crate::session::{new_token, token_hash, Cookies, Factor};
@@ -28,6 +28,7 @@ pub(crate) async fn purge_expired(ceremonies: &Ceremonies, limiter: &Limiter) ->
     if ceremonies.settings.rate_limit.shared {
         store.purge_requests(now - 120).await?;
     }
+    ceremonies.refresh_decoys().await?;
     Ok(())
 }
 
@@ -36,10 +37,41 @@ pub(crate) async fn purge_expired(ceremonies: &Ceremonies, limiter: &Limiter) ->
 pub struct AppUser<'a> {
     /// The app's id for the user. Stable: passkeys are tied to it.
     pub id: &'a str,
-    /// The name the user signs in with (shown by passkey providers).
+    /// The name the user signs in with (shown by passkey providers): at most 64
+    /// characters, no control or invisible formatting characters.
     pub username: &'a str,
-    /// The name to greet the user with.
+    /// The name to greet the user with (the username when blank); the same rules.
     pub display_name: &'a str,
+    /// Every way the account can sign in besides its passkeys, as the app has it set up:
+    /// `&[Factor::Password]`, or `&[Factor::Password, Factor::OneTimeCode]` once the user
+    /// turned on a one-time code. A session adds a passkey only when it holds all of
+    /// them (or two factors), so a password alone cannot plant a passkey that skips the
+    /// code.
+    pub factors: &'a [Factor],
+}
+
+/// The account record for an app user, with its names checked.
+fn account(user: AppUser<'_>) -> Result<UserRecord, Error> {
+    if user.id.is_empty() {
+        return Err(Error::invalid("The user needs an id and a username."));
+    }
+    let username = input::name("username", Some(user.username))?
+        .ok_or_else(|| Error::invalid("The user needs an id and a username."))?;
+    // webauthn-rs refuses an empty display name: greet by the username then.
+    let display_name =
+        input::name("display_name", Some(user.display_name))?.unwrap_or_else(|| username.clone());
+    if user.factors.contains(&Factor::Passkey) {
+        return Err(Error::invalid(
+            "`factors` lists the app's own ways to sign in; passkeys are the crate's.",
+        ));
+    }
+    Ok(UserRecord {
+        handle: Uuid::new_v4(),
+        user_id: user.id.to_string(),
+        username,
+        display_name,
+        factors: Factor::bits(user.factors),
+    })
 }
 
 /// How progressive enrollment is doing, for operators.
@@ -100,7 +132,8 @@ impl Passkeys {
     }
 
     /// Forgets what has expired: sessions, finished ceremonies (each is recorded until
-    /// it expires, so that it finishes once), and rate-limit entries of idle clients.
+    /// it expires, so that it finishes once), and rate-limit entries of idle clients; and
+    /// takes a new sample of the accounts that the options for unknown usernames imitate.
     /// Runs every minute by itself; call it to run it now.
     pub async fn purge_expired(&self) -> Result<(), Error> {
         purge_expired(&self.ceremonies, &self.limiter).await
@@ -118,11 +151,17 @@ impl Passkeys {
 
     /// Call after the app signed a user in by another method (a password, a one-time
     /// code, a magic link, another identity provider). Opens the crate's session for the
-    /// user with these factors (a new token; any previous session ends) and answers where
-    /// to go: the passkey invitation when it is due, else `next`.
+    /// user with these `factors` (a new token; any previous session ends) and answers
+    /// where to go: the passkey invitation when it is due, else `next`.
+    ///
+    /// `user.factors` says which ways to sign in the account has (its password, and its
+    /// one-time code when the user turned one on): until the session holds all of them
+    /// (or two factors), it cannot add a passkey and is not invited to. After the second
+    /// step, [`Passkeys::add_factor`] answers where to go next.
     ///
     /// `next` must be a local path (`/...`); anything else is refused with
-    /// `invalid_request`, so an open redirect cannot pass through here.
+    /// `invalid_request`, so an open redirect cannot pass through here. So are names
+    /// with control or invisible formatting characters, or over 64 characters.
     ///
     /// ```rust,no_run
     /// # use rocket::{post, http::CookieJar, response::Redirect};
@@ -132,7 +171,12 @@ impl Passkeys {
     /// async fn login(passkeys: &Passkeys, cookies: &CookieJar<'_>) -> Result<Redirect, Error> {
     ///     let (id, name) = check_password()
     ///         .ok_or_else(|| Error::new(ErrorCode::Unauthorized, "Wrong username or password."))?;
-    ///     let user = AppUser { id: &id, username: &name, display_name: &name };
+    ///     let user = AppUser {
+    ///         id: &id,
+    ///         username: &name,
+    ///         display_name: &name,
+    ///         factors: &[Factor::Password],
+    ///     };
     ///     passkeys.signed_in(cookies, user, &[Factor::Password], "/home").await
     /// }
     /// ```
@@ -150,70 +194,103 @@ impl Passkeys {
                 "Report the factors the app checked; passkey sign-ins open their own sessions.",
             ));
         }
-        if user.id.is_empty() || user.username.trim().is_empty() {
-            return Err(Error::invalid("The user needs an id and a username."));
-        }
+        let proposed = account(user)?;
         let ceremonies = &self.ceremonies;
         let now = ceremonies.now();
-        let proposed = UserRecord {
-            handle: Uuid::new_v4(),
-            user_id: user.id.to_string(),
-            username: user.username.trim().to_string(),
-            // webauthn-rs refuses an empty display name: greet by the username then.
-            display_name: Some(user.display_name.trim())
-                .filter(|name| !name.is_empty())
-                .unwrap_or(user.username.trim())
-                .to_string(),
-        };
         let stored = ceremonies.store.upsert_user(&proposed, now).await?;
+        let bits = Factor::bits(factors);
+        let previous = self.cookies.session_token(cookies).map(|t| token_hash(&t));
+        self.open_session(cookies, &stored, bits, previous).await?;
+        self.where_next(&stored, bits, next).await
+    }
+
+    /// Adds a factor the app checked after sign-in (a one-time code as a second step)
+    /// to the current session, and answers where to go: the passkey invitation when it
+    /// is now due (the session holds every factor the account has), else `next`.
+    ///
+    /// The session gets a new token (the old one ends), as at every step up. A passkey
+    /// is not a factor the app can report: it only comes from a passkey sign-in
+    /// (`invalid_request`). Answers `unauthorized` when nobody is signed in.
+    pub async fn add_factor(
+        &self,
+        cookies: &CookieJar<'_>,
+        factor: Factor,
+        next: &str,
+    ) -> Result<Redirect, Error> {
+        let next = local_path(next)
+            .ok_or_else(|| Error::invalid("`next` must be a local path starting with `/`."))?;
+        if factor == Factor::Passkey {
+            return Err(Error::invalid(
+                "A passkey factor comes from a passkey sign-in, not from the app.",
+            ));
+        }
+        let token = self
+            .cookies
+            .session_token(cookies)
+            .ok_or_else(Error::unauthorized)?;
+        let hash = token_hash(&token);
+        let ceremonies = &self.ceremonies;
+        let Some(session) = ceremonies.store.session(&hash, ceremonies.now()).await? else {
+            return Err(Error::unauthorized());
+        };
+        let bits = session.factors | factor.bit();
+        self.open_session(cookies, &session.user, bits, Some(hash))
+            .await?;
+        self.where_next(&session.user, bits, next).await
+    }
+
+    /// Opens a session of `user` with these factors, ending `previous`, and sets its
+    /// cookie.
+    async fn open_session(
+        &self,
+        cookies: &CookieJar<'_>,
+        user: &UserRecord,
+        factors: u32,
+        previous: Option<[u8; 32]>,
+    ) -> Result<(), Error> {
+        let ceremonies = &self.ceremonies;
+        let now = ceremonies.now();
         let token = new_token();
         let session = NewSession {
             token_hash: token_hash(&token),
-            user_handle: stored.handle,
-            factors: Factor::bits(factors),
+            user_handle: user.handle,
+            factors,
             user_verified: false,
             credential_id: None,
             created_at: now,
             expires_at: now + ceremonies.settings.session_ttl,
         };
-        let previous = self.cookies.session_token(cookies).map(|t| token_hash(&t));
         ceremonies
             .store
             .open_session(&session, previous.as_ref())
             .await?;
         self.cookies.set_session(cookies, &token);
-
-        let due = enrollment::is_due(&ceremonies.settings, &*ceremonies.store, stored.handle, now)
-            .await?;
-        Ok(if due {
-            let to = format!(
-                "{}/enroll?next={}",
-                ceremonies.settings.mount,
-                RawStr::new(next).percent_encode()
-            );
-            Redirect::to(to)
-        } else {
-            Redirect::to(next.to_string())
-        })
+        Ok(())
     }
 
-    /// Adds a factor the app checked after sign-in (a one-time code as a second step)
-    /// to the current session. Answers `unauthorized` when nobody is signed in.
-    pub async fn add_factor(&self, cookies: &CookieJar<'_>, factor: Factor) -> Result<(), Error> {
-        let token = self
-            .cookies
-            .session_token(cookies)
-            .ok_or_else(Error::unauthorized)?;
-        let added = self
-            .ceremonies
-            .store
-            .add_factors(&token_hash(&token), factor.bit(), self.ceremonies.now())
-            .await?;
-        if added {
-            Ok(())
-        } else {
-            Err(Error::unauthorized())
+    /// The invitation when it is due for this session (counted as prompted here, where
+    /// the app's own sign-in decided it, not on the page a link could open), else `next`.
+    async fn where_next(
+        &self,
+        user: &UserRecord,
+        session_factors: u32,
+        next: &str,
+    ) -> Result<Redirect, Error> {
+        let ceremonies = &self.ceremonies;
+        let store = &*ceremonies.store;
+        let now = ceremonies.now();
+        if !enrollment::is_due(&ceremonies.settings, store, user, session_factors, now).await? {
+            return Ok(Redirect::to(next.to_string()));
         }
+        let who = (user.handle, user.user_id.as_str());
+        let events = &*ceremonies.events;
+        enrollment::record(store, events, who, EnrollmentEvent::Prompted, now).await?;
+        let to = format!(
+            "{}/enroll?next={}",
+            ceremonies.settings.mount,
+            RawStr::new(next).percent_encode()
+        );
+        Ok(Redirect::to(to))
     }
 
     /// Ends the current session, server-side, and removes its cookie.
@@ -229,22 +306,61 @@ impl Passkeys {
     }
 
     /// Tells the crate that the app changed how this user signs in (a new password, a
-    /// recovered account), from the request of the browser that made the change: every
-    /// other session of the user ends, and a passkey registration started before now can
-    /// no longer finish, so a session stolen before the change can neither start nor
-    /// finish planting a passkey after it. The session in `cookies` stays if it is the
-    /// user's. Does nothing for a user without a passkey account.
+    /// one-time code turned on or off, a recovered account), from the request of the
+    /// browser that made the change, with the account as it is now (`user.factors`).
+    ///
+    /// Every other session of the user ends, and a passkey registration started before
+    /// now can no longer finish, so a session stolen before the change can neither start
+    /// nor finish planting a passkey after it. The session in `cookies` stays if it is
+    /// the user's. Passkeys already added stay: they are the user's own until the app
+    /// says otherwise. When the change follows a compromise (a password reset after a
+    /// takeover), remove the passkeys added since then with
+    /// [`Passkeys::remove_passkeys_added_after`].
     pub async fn account_changed(
         &self,
         cookies: &CookieJar<'_>,
-        user_id: &str,
+        user: AppUser<'_>,
     ) -> Result<(), Error> {
-        let keep = self.cookies.session_token(cookies).map(|t| token_hash(&t));
-        self.ceremonies
+        let proposed = account(user)?;
+        let ceremonies = &self.ceremonies;
+        ceremonies
             .store
-            .account_changed(user_id, keep.as_ref())
+            .upsert_user(&proposed, ceremonies.now())
+            .await?;
+        let keep = self.cookies.session_token(cookies).map(|t| token_hash(&t));
+        ceremonies
+            .store
+            .account_changed(user.id, keep.as_ref())
             .await?;
         Ok(())
+    }
+
+    /// Removes every passkey the user added after `after` (for a reset that follows a
+    /// compromise: a passkey an attacker planted must not outlive it), ends the sessions
+    /// those passkeys opened, voids pending registrations, and emits
+    /// [`Event::PasskeyRemoved`](crate::Event::PasskeyRemoved) for each. This may remove
+    /// an account's last passkey: the app then signs the user in another way. Answers
+    /// how many were removed.
+    pub async fn remove_passkeys_added_after(
+        &self,
+        user_id: &str,
+        after: time::OffsetDateTime,
+    ) -> Result<usize, Error> {
+        let ceremonies = &self.ceremonies;
+        let removed = ceremonies
+            .store
+            .delete_credentials_added_after(user_id, after.unix_timestamp())
+            .await?;
+        for credential_id in &removed {
+            ceremonies.events.event(&crate::Event::PasskeyRemoved {
+                user_id: user_id.to_string(),
+                credential_id: base64::Engine::encode(
+                    &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                    credential_id,
+                ),
+            });
+        }
+        Ok(removed.len())
     }
 
     /// The enrollment counters: prompts shown, passkeys created, skips, nevers. Kept in

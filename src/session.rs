@@ -53,6 +53,37 @@ impl Factor {
     }
 }
 
+/// Whether a session holds two factors: a passkey with user verification (something
+/// the user has, unlocked by something they are or know), or two different factors.
+pub(crate) fn is_multi_factor(session_factors: u32, user_verified: bool) -> bool {
+    let passkey = session_factors & Factor::Passkey.bit() != 0;
+    (passkey && user_verified) || session_factors.count_ones() >= 2
+}
+
+/// Whether a session may add a passkey to its account. A passkey signs in with two
+/// factors, so binding one needs a session at that level (NIST SP 800-63B, binding an
+/// additional authenticator: authenticated at the assurance level it will grant), or
+/// at least every factor the account has: `account_factors` as the app reported them,
+/// and a passkey when it has one. A password-only account without passkeys may add one
+/// after its password; an account with a one-time code or a passkey needs that too.
+pub(crate) fn may_add_passkey(
+    session_factors: u32,
+    user_verified: bool,
+    account_factors: u32,
+    has_passkeys: bool,
+) -> bool {
+    if is_multi_factor(session_factors, user_verified) {
+        return true;
+    }
+    let passkey = if has_passkeys {
+        Factor::Passkey.bit()
+    } else {
+        0
+    };
+    let required = account_factors | passkey;
+    session_factors != 0 && required & !session_factors == 0
+}
+
 /// The session and ceremony cookies, named and flagged from the settings.
 #[derive(Debug, Clone)]
 pub(crate) struct Cookies {
@@ -156,4 +187,37 @@ pub(crate) fn new_token() -> [u8; 32] {
 /// What the store keeps of a token.
 pub(crate) fn token_hash(token: &[u8; 32]) -> [u8; 32] {
     Sha256::digest(token).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn who_may_add_a_passkey() {
+        let bits = |f: &[Factor]| Factor::bits(f);
+        let password = bits(&[Factor::Password]);
+        let totp = bits(&[Factor::Password, Factor::OneTimeCode]);
+        let passkey = bits(&[Factor::Passkey]);
+        // (session, verified, account, has passkeys) -> may add
+        for (session, verified, account, has, may) in [
+            (password, false, password, false, true),
+            (password, false, 0, false, true),
+            (password, false, totp, false, false),
+            (password, false, password, true, false),
+            (totp, false, totp, true, true),
+            (passkey, true, totp, true, true),
+            (passkey, false, 0, true, true),
+            (bits(&[Factor::EmailLink]), false, password, false, false),
+            (0, false, 0, false, false),
+        ] {
+            assert_eq!(
+                may_add_passkey(session, verified, account, has),
+                may,
+                "{:?} verified={verified} account={:?} passkeys={has}",
+                Factor::from_bits(session),
+                Factor::from_bits(account)
+            );
+        }
+    }
 }

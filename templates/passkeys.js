@@ -297,13 +297,16 @@
     };
   }
 
-  // Adding or deleting a passkey needs a recent sign-in: when the server asks, sign in
-  // again with a passkey of this account, then retry once.
+  // Adding or deleting a passkey needs a recent sign-in, and adding one a session that
+  // holds every factor of the account: when the server asks, sign in again with a
+  // passkey of this account, then retry once.
   async function withReauth(action) {
     try {
       return await action();
     } catch (err) {
-      if (!(err instanceof PasskeyError) || err.code !== 'reauth_required') throw err;
+      const again = err instanceof PasskeyError
+        && (err.code === 'reauth_required' || err.code === 'factor_required');
+      if (!again) throw err;
       const acct = account();
       if (acct && acct.ids.length === 0) throw err; // no passkey to confirm with: sign in again
       await authenticate({ username: acct ? acct.username : undefined, redirect: false });

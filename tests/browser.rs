@@ -435,7 +435,7 @@ fn password_app_prompt_creates_a_passkey_that_signs_in_next_time() {
     browser.click(r#"[data-passkey-action="register"]"#);
 
     assert_eq!(wait_for_signed_in_home(&browser), "lin");
-    browser.wait_for_text("/", "with your password");
+    browser.wait_for_text("/", ", with your password.");
     assert_eq!(server_passkey_count(&browser), Some(1));
     assert_eq!(authenticator.credentials().len(), 1);
     // The session still holds one factor: the password.
@@ -446,7 +446,7 @@ fn password_app_prompt_creates_a_passkey_that_signs_in_next_time() {
     // with both factors.
     browser.open(&app, "/");
     browser.click(r#"[data-passkey-action="sign-out"]"#);
-    browser.wait_for_text("/", "with a passkey");
+    browser.wait_for_text("/", ", with a passkey.");
     assert_eq!(wait_for_signed_in_home(&browser), "lin");
     let autofill = browser.webauthn_calls().expect("read the WebAuthn calls");
     assert!(
@@ -587,4 +587,141 @@ fn manage_screen_adds_a_second_passkey_and_refuses_to_delete_the_last() {
     let message = wait_for_error(&browser);
     assert!(message.contains("only passkey"), "{message}");
     assert_eq!(server_passkey_count(&browser), Some(1));
+}
+
+/// The code an authenticator app would show for `secret` (base32) in the 30-second step
+/// `offset` steps from now.
+fn totp_code(secret: &str, offset: i64) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.to_string())
+        .to_bytes()
+        .expect("a base32 key");
+    let totp = totp_rs::TOTP::new(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        bytes,
+        None,
+        String::new(),
+    )
+    .expect("a TOTP");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock")
+        .as_secs() as i64;
+    totp.generate(((now / 30 + offset) * 30) as u64)
+}
+
+/// `POST` a JSON body from the page, with its cookies and origin: the status and body.
+fn post_from_page(browser: &Browser, path: &str, body: Value) -> (u16, Value) {
+    let answer = browser.script(
+        "return fetch(arguments[0], { method: 'POST', credentials: 'same-origin',
+             headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(arguments[1]) })
+           .then(async (res) => ({ status: res.status, body: await res.json().catch(() => null) }));",
+        json!([path, body]),
+    );
+    let status = answer["status"].as_u64().expect("status");
+    (
+        u16::try_from(status).expect("HTTP status"),
+        answer["body"].clone(),
+    )
+}
+
+#[test]
+fn password_app_with_a_code_prompts_after_the_code_and_a_passkey_skips_it() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let app = App::start(PASSWORD_APP);
+    let authenticator = browser.add_authenticator(UserVerification::Succeeds);
+
+    // A password account; the first prompt is left unanswered.
+    password_sign_up(&browser, &app, "tom");
+    wait_for_enrollment_prompt(&browser);
+    browser.open(&app, "/");
+    assert_eq!(wait_for_signed_in_home(&browser), "tom");
+
+    // Two-step sign-in turned on: the key from the page, confirmed with a code.
+    browser.click("#totp-setup");
+    let secret = browser.wait_for_visible("/totp", "#totp-secret");
+    browser.wait_for_visible("/totp", "#totp-qr svg");
+    browser.screenshot("totp-setup");
+    browser.fill("#code", &totp_code(&secret, 0));
+    browser.click("#totp-confirm");
+    // With both factors now, the invitation is due again; left unanswered once more.
+    wait_for_enrollment_prompt(&browser);
+    browser.open(&app, "/");
+    browser.wait_for_text("/", "Two-step sign-in is on");
+    password_app_sign_out(&browser);
+
+    // The password alone: the code page, no prompt, no /admin, and no passkey can be
+    // added from this session.
+    password_sign_in(&browser, &app, "tom");
+    browser.wait_for_visible("/login/code", "#code");
+    let (status, body) = post_from_page(&browser, &format!("{MOUNT}/register/start"), json!({}));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("factor_required"))
+    );
+    browser.open(&app, "/admin");
+    browser.wait_for_visible("/admin", "#admin-refused");
+
+    // The code (the next step's: the one used at set-up never works again) completes
+    // the sign-in, and the prompt comes now.
+    browser.open(&app, "/login/code?next=/");
+    browser.fill("#code", &totp_code(&secret, 0));
+    browser.click("#code-submit");
+    browser.wait_for_visible("/login/code", "#code-error");
+    browser.fill("#code", &totp_code(&secret, 1));
+    browser.click("#code-submit");
+    wait_for_enrollment_prompt(&browser);
+    browser.click(r#"[data-passkey-action="register"]"#);
+    assert_eq!(wait_for_signed_in_home(&browser), "tom");
+    assert_eq!(server_passkey_count(&browser), Some(1));
+    assert_eq!(authenticator.credentials().len(), 1);
+    browser.wait_for_visible("/", "#notices .app-notice");
+    browser.open(&app, "/admin");
+    browser.wait_for_visible("/admin", "#admin");
+
+    // Next time: the passkey (the sign-in page's autofill, which the virtual
+    // authenticator answers at once), straight through with no code, and /admin opens.
+    browser.open(&app, "/");
+    browser.click(r#"[data-passkey-action="sign-out"]"#);
+    browser.wait_for_text("/", ", with a passkey.");
+    browser.open(&app, "/admin");
+    browser.wait_for_visible("/admin", "#admin");
+}
+
+#[test]
+fn password_app_forms_refuse_other_sites() {
+    let Some(_browser) = browser_or_skip() else {
+        return;
+    };
+    let app = App::start(PASSWORD_APP);
+    for path in ["/login", "/signup", "/login/code", "/totp"] {
+        let answer = ureq::post(&app.url(path))
+            .set("Origin", "https://evil.example")
+            .set("Content-Type", "application/x-www-form-urlencoded")
+            .send_string("username=x&password=yyyyyyyy&code=123456");
+        let status = match answer {
+            Ok(response) => response.status(),
+            Err(ureq::Error::Status(status, _)) => status,
+            Err(e) => panic!("{path}: {e}"),
+        };
+        assert!(
+            status == 403 || status == 401,
+            "{path} from another site: {status}"
+        );
+    }
+    // The same sign-up from the app's own origin works.
+    let answer = ureq::post(&app.url("/signup"))
+        .set("Origin", &app.origin())
+        .set("Content-Type", "application/x-www-form-urlencoded")
+        .send_string("username=own&password=yyyyyyyy");
+    let status = match answer {
+        Ok(response) => response.status(),
+        Err(ureq::Error::Status(status, _)) => status,
+        Err(e) => panic!("{e}"),
+    };
+    assert!(status < 400, "own origin: {status}");
 }

@@ -8,15 +8,7 @@ use rocket_db_pools::Database;
 use rocket_passkeys::PasskeysDb;
 use serde_json::json;
 use support::softkey::Tamper;
-use support::{config, soft_account, soft_sign_in, TestApp};
-
-/// A second connection to the app's database file, as another process would have.
-async fn outsider(app: &TestApp) -> sqlx::SqlitePool {
-    let url = format!("sqlite://{}", app.db.display());
-    sqlx::SqlitePool::connect(&url)
-        .await
-        .expect("open the database")
-}
+use support::{config, locked, outsider, soft_account, soft_sign_in, TestApp};
 
 fn unavailable(answer: &support::Answer) {
     answer.assert_error(Status::ServiceUnavailable, "unavailable");
@@ -49,17 +41,6 @@ async fn g55_the_database_gone_at_start() {
     // Routes that look up the session answer 503 too, never 500.
     unavailable(&signed_in.get("/passkeys/credentials").await);
     unavailable(&signed_in.post("/passkeys/sign-out", &json!({})).await);
-}
-
-/// The database locked by another writer for longer than the busy timeout.
-async fn locked(app: &TestApp) -> sqlx::pool::PoolConnection<sqlx::Sqlite> {
-    let pool = outsider(app).await;
-    let mut conn = pool.acquire().await.expect("a connection");
-    sqlx::query("BEGIN EXCLUSIVE")
-        .execute(&mut *conn)
-        .await
-        .expect("lock");
-    conn
 }
 
 /// An app on SQLite that gives up on a locked database after one second; none on

@@ -112,6 +112,32 @@ fn bad_configs() -> Vec<(&'static str, Figment)> {
             base.clone().merge(("passkeys.body_timeout", "0s")),
         ),
         (
+            "passkeys.body_timeout",
+            base.clone().merge(("passkeys.body_timeout", "11m")),
+        ),
+        (
+            "passkeys.session_ttl",
+            base.clone()
+                .merge(("passkeys.session_ttl", "100000000000d")),
+        ),
+        (
+            "passkeys.session_ttl",
+            base.clone().merge(("passkeys.session_ttl", "401d")),
+        ),
+        (
+            "passkeys.ceremony_timeout",
+            base.clone().merge(("passkeys.ceremony_timeout", "61m")),
+        ),
+        (
+            "passkeys.remind_after",
+            base.clone().merge(("passkeys.remind_after", "3651d")),
+        ),
+        (
+            "passkeys.reauth_max_age",
+            base.clone()
+                .merge(("passkeys.reauth_max_age", "9999999999999")),
+        ),
+        (
             "passkeys.templates_dir",
             base.clone()
                 .merge(("passkeys.templates_dir", "/no/such/dir")),
@@ -248,4 +274,17 @@ async fn a_removed_key_stops_the_launch_and_says_why() {
     let rocket = rocket::custom(figment(&dir).merge(("passkeys.max_pending_ceremonies", 10)))
         .attach(Passkeys::fairing());
     assert_fails(rocket, "Passkeys", "max_pending_ceremonies").await;
+}
+
+#[test]
+fn a_duration_too_long_is_named_with_its_bound() {
+    let figment = Figment::new().merge(("passkeys.session_ttl", "100000000000d"));
+    let error = Config::from_figment(&figment)
+        .expect("it parses")
+        .validate()
+        .expect_err("too long");
+    assert_eq!(
+        error.to_string(),
+        "`passkeys.session_ttl` must be at most 400d, not 100000000000d"
+    );
 }

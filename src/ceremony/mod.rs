@@ -20,26 +20,28 @@ use webauthn_rs::prelude::{
     PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
     RequestChallengeResponse, Uuid, Webauthn, WebauthnError,
 };
-use webauthn_rs_proto::{AllowCredentials, AuthenticatorTransport, ResidentKeyRequirement};
+use webauthn_rs_proto::{AllowCredentials, ResidentKeyRequirement};
 
 use crate::accounts::{AccountError, Accounts, NewAccount};
 use crate::clock::Clock;
 use crate::config::CounterPolicy;
-use crate::config::{local_path, Settings};
+use crate::config::Settings;
 use crate::error::{Error, ErrorCode, StoreError};
 use crate::events::{Event, Events};
+use crate::input;
 use crate::providers::Providers;
-use crate::session::{new_token, token_hash, CeremonyKind, Factor};
+use crate::session::{may_add_passkey, new_token, token_hash, CeremonyKind, Factor};
 use crate::store::{
     CredentialRecord, CredentialUse, NewSession, Owner, SessionRecord, Store, UserRecord,
 };
 use checks::{aaguid_of, auth_data_of, check_auth_data_length, check_client_data, check_structure};
 use started::{with_challenge, Purpose, Started, StateTemplate};
 
+/// How many accounts decoys are modelled on.
+const DECOY_SAMPLE: usize = 1024;
+
 /// The longest credential id accepted (WebAuthn: ids above 1023 bytes SHOULD fail).
 const MAX_CREDENTIAL_ID: usize = 1023;
-/// The longest username and display name, in characters.
-const MAX_NAME: usize = 64;
 
 /// The body of `register/start`.
 #[derive(Debug, Default, Deserialize)]
@@ -81,6 +83,8 @@ pub(crate) struct Ceremonies {
     pub sign_in_state: StateTemplate,
     /// The usernameless sign-in options webauthn-rs makes, the same but for the challenge.
     pub sign_in_options: RequestChallengeResponse,
+    /// The passkey id lengths of a sample of accounts, for decoys.
+    pub decoy_shapes: parking_lot::RwLock<Vec<(Uuid, Vec<usize>)>>,
 }
 
 impl Ceremonies {
@@ -89,12 +93,7 @@ impl Ceremonies {
     }
 
     fn next_or_default(&self, next: Option<&str>) -> Result<String, Error> {
-        match next {
-            None | Some("") => Ok(self.settings.after_sign_in.clone()),
-            Some(next) => local_path(next)
-                .map(str::to_string)
-                .ok_or_else(|| Error::invalid("`next` must be a local path starting with `/`.")),
-        }
+        input::next_or(next, &self.settings.after_sign_in)
     }
 
     /// A ceremony started now with this challenge, for the browser to carry.
@@ -133,12 +132,26 @@ impl Ceremonies {
                         "You are signed in: sign out before creating another account.",
                     ));
                 }
+                let exclude = self.credential_ids(session.user.handle).await?;
+                // A passkey signs in with two factors: only a session that holds every
+                // factor the account has (or two) may add one.
+                let may = may_add_passkey(
+                    session.factors,
+                    session.user_verified,
+                    session.user.factors,
+                    !exclude.is_empty(),
+                );
+                if !may {
+                    return Err(Error::factor_required());
+                }
                 // Adding a passkey changes how the account signs in: it needs a recent
                 // sign-in, so a session left open on a shared computer cannot do it.
                 if self.now() - session.created_at > self.settings.reauth_max_age {
                     return Err(Error::reauth_required());
                 }
-                let exclude = self.credential_ids(session.user.handle).await?;
+                if exclude.len() >= self.settings.max_passkeys {
+                    return Err(Error::too_many_passkeys(self.settings.max_passkeys));
+                }
                 let purpose = Purpose::Add {
                     handle: session.user.handle,
                     session: hash,
@@ -153,9 +166,9 @@ impl Ceremonies {
                         "Sign-up is closed on this site.",
                     ));
                 }
-                let username = clean_name("username", body.username.as_deref())?
+                let username = input::name("username", body.username.as_deref())?
                     .ok_or_else(|| Error::invalid("Please choose a username."))?;
-                let display_name = clean_name("display_name", body.display_name.as_deref())?
+                let display_name = input::name("display_name", body.display_name.as_deref())?
                     .unwrap_or_else(|| username.clone());
                 // Sign-up must say a name is taken; saying it before the person creates a
                 // passkey on their device spares them an orphaned one.
@@ -168,6 +181,7 @@ impl Ceremonies {
                     user_id: handle.to_string(),
                     username,
                     display_name,
+                    factors: 0,
                 };
                 let purpose = Purpose::SignUp {
                     handle,
@@ -253,6 +267,7 @@ impl Ceremonies {
                     user_id: handle.to_string(),
                     username: username.clone(),
                     display_name: display_name.clone(),
+                    factors: 0,
                 };
                 (user, None)
             }
@@ -349,6 +364,7 @@ impl Ceremonies {
                 session: &session,
                 generation,
                 now,
+                max_passkeys: self.settings.max_passkeys,
             };
             self.store.add_credential(owner, &record, &claim).await?;
             self.events.event(&Event::PasskeyAdded {
@@ -465,72 +481,93 @@ impl Ceremonies {
         body: AuthenticateStart,
     ) -> Result<(RequestChallengeResponse, Started), Error> {
         let next = self.next_or_default(body.next.as_deref())?;
-        let Some(username) = clean_name("username", body.username.as_deref())? else {
+        let Some(username) = input::name("username", body.username.as_deref())? else {
             let options = self.discoverable();
             let started =
                 self.started(Purpose::Discoverable, &options.public_key.challenge, next)?;
             return Ok((options, started));
         };
 
+        // The same reads, and options of the same fields, for every name: an account's
+        // passkeys (none for an unknown name: the nil account has none).
         let user = self.store.user_by_username(&username).await?;
-        let credentials = match &user {
-            Some(user) => self.store.credentials(user.handle).await?,
-            None => Vec::new(),
-        };
-        let (options, handle) = match user {
-            Some(user) if !credentials.is_empty() => {
-                let passkeys: Vec<_> = credentials
-                    .iter()
-                    .map(|c| Passkey::from(without_counter(&c.passkey)))
-                    .collect();
-                let (options, _) = self
-                    .webauthn
-                    .start_passkey_authentication(&passkeys)
-                    .map_err(|e| {
-                        log::error!("passkeys: cannot start a sign-in: {e:?}");
-                        Error::internal()
-                    })?;
-                (options, user.handle)
-            }
+        let handle = user.as_ref().map_or(Uuid::nil(), |u| u.handle);
+        let credentials = self.store.credentials(handle).await?;
+        let (options, handle) = if credentials.is_empty() {
             // A name without passkeys: options of the same shape, a sign-in that fails.
-            _ => (self.decoy_options(&username)?, Uuid::nil()),
+            (self.decoy_options(&username), Uuid::nil())
+        } else {
+            let mut options = self.discoverable();
+            options.mediation = None;
+            options.public_key.extensions = None;
+            options.public_key.allow_credentials = credentials
+                .into_iter()
+                .map(|c| AllowCredentials {
+                    type_: "public-key".into(),
+                    id: c.credential_id,
+                    transports: None,
+                })
+                .collect();
+            (options, handle)
         };
         let purpose = Purpose::Account { handle };
         let started = self.started(purpose, &options.public_key.challenge, next)?;
         Ok((options, started))
     }
 
-    /// Options for a username without passkeys that look like a real user's: one
-    /// credential id derived from the username, the same on every request.
-    fn decoy_options(&self, username: &str) -> Result<RequestChallengeResponse, Error> {
+    /// Options for a username without passkeys that look like a real account's: the
+    /// same fields as webauthn-rs gives a real account, and credential ids derived from
+    /// the username (the same on every request) with the count and lengths of one real
+    /// account's passkeys, chosen by the username among a sample of accounts (rendezvous
+    /// hashing, so a new account changes few decoys). Over many names, decoys follow the
+    /// site's own distribution of passkeys per account and id lengths.
+    fn decoy_options(&self, username: &str) -> RequestChallengeResponse {
         let mut options = self.discoverable();
-        let mut hasher = Sha256::new();
-        hasher.update(self.secret);
-        hasher.update(username.to_lowercase().as_bytes());
-        let digest = hasher.finalize();
-        // One or two credential ids of the lengths real authenticators use, all derived
-        // from the username, so the shape says nothing and repeats are identical.
-        let count = 1 + usize::from(digest[0] % 2);
-        let lengths = [16, 20, 32];
+        let name = username.to_lowercase();
+        let keyed = |parts: &[&[u8]]| {
+            let mut hasher = Sha256::new();
+            hasher.update(self.secret);
+            for part in parts {
+                hasher.update((part.len() as u64).to_be_bytes());
+                hasher.update(part);
+            }
+            hasher.finalize()
+        };
+        let shapes = self.decoy_shapes.read();
+        let lengths = shapes
+            .iter()
+            .max_by_key(|(handle, _)| keyed(&[name.as_bytes(), handle.as_bytes()]))
+            .map_or(&[16][..], |(_, lengths)| &lengths[..]);
         options.mediation = None;
         options.public_key.extensions = None;
-        options.public_key.allow_credentials = (0..count)
-            .map(|i| {
-                let mut id = Sha256::new();
-                id.update(digest);
-                id.update([i as u8]);
-                let len = lengths[usize::from(digest[1 + i]) % lengths.len()];
+        options.public_key.allow_credentials = lengths
+            .iter()
+            .enumerate()
+            .map(|(i, &len)| {
+                let mut id = Vec::with_capacity(len + 32);
+                let mut block = 0u32;
+                while id.len() < len {
+                    let index = (i as u32).to_be_bytes();
+                    let part = keyed(&[b"decoy", name.as_bytes(), &index, &block.to_be_bytes()]);
+                    id.extend_from_slice(&part);
+                    block += 1;
+                }
+                id.truncate(len);
                 AllowCredentials {
                     type_: "public-key".into(),
-                    id: id.finalize()[..len].to_vec(),
-                    transports: Some(vec![
-                        AuthenticatorTransport::Internal,
-                        AuthenticatorTransport::Hybrid,
-                    ]),
+                    id,
+                    transports: None,
                 }
             })
             .collect();
-        Ok(options)
+        options
+    }
+
+    /// Takes a new sample of the accounts decoys imitate.
+    pub async fn refresh_decoys(&self) -> Result<(), StoreError> {
+        let shapes = self.store.passkey_shapes(DECOY_SAMPLE).await?;
+        *self.decoy_shapes.write() = shapes;
+        Ok(())
     }
 
     /// Finishes a sign-in and opens a session, ending the one it `replaces` (the hash of
@@ -599,7 +636,14 @@ impl Ceremonies {
         if !result.user_verified() {
             return Err(self.refused(Some(&stored.user_id), "the user was not verified"));
         }
-        self.check_counter(&stored, result.counter(), result.backup_state())?;
+        // A finish sent again (a retry, a double submit) reuses a counter the first one
+        // stored: that is a replay, not a cloned key, and answers as one.
+        let claim = started.claim();
+        let counts = result.counter() > 0 || stored.counter > 0;
+        if counts && result.counter() <= stored.counter && self.store.finished(&claim).await? {
+            return Err(Error::ceremony_not_found());
+        }
+        let must_exceed = self.check_counter(&stored, result.counter(), result.backup_state())?;
 
         let token = new_token();
         let credential_id = result.cred_id().to_vec();
@@ -607,17 +651,26 @@ impl Ceremonies {
             credential_id: credential_id.clone(),
             user_handle: stored.user_handle,
             counter: result.counter(),
+            must_exceed,
             backup_state: result.backup_state(),
-            backup_eligible: result.backup_eligible(),
             used_at: self.now(),
         };
         let session = self.new_session(&token, stored.user_handle, true, credential_id);
-        // Written only if the ceremony was not finished before and the credential still
-        // exists (it may have been deleted).
-        let recorded = self
+        // Written only if the ceremony was not finished before, the credential still
+        // exists (it may have been deleted) and, where the counter had to go up, it still
+        // does against what concurrent sign-ins wrote.
+        let recorded = match self
             .store
-            .record_sign_in(&used, &session, replaces.as_ref(), &started.claim())
-            .await?;
+            .record_sign_in(&used, &session, replaces.as_ref(), &claim)
+            .await
+        {
+            Err(StoreError::Regressed) => {
+                self.suspected_clone(&stored, result.counter(), false);
+                let why = "a concurrent sign-in with this passkey used this counter";
+                return Err(self.refused(Some(&stored.user_id), why));
+            }
+            other => other?,
+        };
         if !recorded {
             let why = "the credential was deleted during the sign-in";
             return Err(self.refused(Some(&stored.user_id), why));
@@ -643,15 +696,20 @@ impl Ceremonies {
 
     /// Applies `counter_policy` to a counter that did not go up (webauthn-rs is given
     /// the credential without its counter, so this is the one place that decides).
+    /// Answers whether the write must still find the counter below the received one: a
+    /// counter that went up against this read must also go up against what concurrent
+    /// sign-ins with the passkey wrote meanwhile, or two sign-ins with equal counters
+    /// (a cloned key) would both pass.
     fn check_counter(
         &self,
         stored: &CredentialRecord,
         received: u32,
         backed_up: bool,
-    ) -> Result<(), Error> {
-        let regressed = (received > 0 || stored.counter > 0) && received <= stored.counter;
+    ) -> Result<bool, Error> {
+        let counts = received > 0 || stored.counter > 0;
+        let regressed = counts && received <= stored.counter;
         if !regressed {
-            return Ok(());
+            return Ok(counts && self.settings.counter_policy != CounterPolicy::Warn);
         }
         let allowed = match self.settings.counter_policy {
             CounterPolicy::Strict => false,
@@ -662,19 +720,23 @@ impl Ceremonies {
             CounterPolicy::Warn => true,
         };
         if !(allowed && self.settings.counter_policy == CounterPolicy::Synced) {
-            self.events.event(&Event::SuspectedClone {
-                user_id: stored.user_id.clone(),
-                credential_id: URL_SAFE_NO_PAD.encode(&stored.credential_id),
-                stored: stored.counter,
-                received,
-                allowed,
-            });
+            self.suspected_clone(stored, received, allowed);
         }
         if allowed {
-            Ok(())
+            Ok(false)
         } else {
             Err(self.refused(Some(&stored.user_id), "the signature counter did not go up"))
         }
+    }
+
+    fn suspected_clone(&self, stored: &CredentialRecord, received: u32, allowed: bool) {
+        self.events.event(&Event::SuspectedClone {
+            user_id: stored.user_id.clone(),
+            credential_id: URL_SAFE_NO_PAD.encode(&stored.credential_id),
+            stored: stored.counter,
+            received,
+            allowed,
+        });
     }
 }
 
@@ -692,32 +754,4 @@ fn registration_failed(why: &str) -> Error {
         ErrorCode::RegistrationFailed,
         "The passkey could not be created. Please try again.",
     )
-}
-
-/// A username or display name: trimmed, 1 to 64 characters, no control characters.
-fn clean_name(field: &str, value: Option<&str>) -> Result<Option<String>, Error> {
-    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok(None);
-    };
-    if value.chars().count() > MAX_NAME {
-        return Err(Error::invalid(format!(
-            "`{field}` must be at most {MAX_NAME} characters."
-        )));
-    }
-    if value.chars().any(|c| c.is_control() || is_format(c)) {
-        return Err(Error::invalid(format!(
-            "`{field}` must not contain control or invisible formatting characters."
-        )));
-    }
-    Ok(Some(value.to_string()))
-}
-
-/// Invisible formatting characters (Unicode Cf) that make one name look like another:
-/// zero-width spaces and joiners, bidirectional controls, soft hyphens, BOMs.
-pub(crate) fn is_format(c: char) -> bool {
-    matches!(c,
-        '\u{ad}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}' | '\u{180e}'
-        | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
-        | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}'
-        | '\u{e0001}' | '\u{e0020}'..='\u{e007f}')
 }

@@ -8,11 +8,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{JsonBody, SameOrigin, Screen};
-use crate::config::local_path;
 use crate::enrollment;
 use crate::error::{Error, ErrorCode};
 use crate::guards::CurrentSession;
+use crate::input::local_path;
 use crate::passkeys::Passkeys;
+use crate::session::may_add_passkey;
 use crate::store::EnrollmentEvent;
 
 pub(crate) fn routes() -> Vec<Route> {
@@ -46,20 +47,21 @@ async fn prompt(
     let Some((session, _)) = session.as_ref() else {
         return Screen::sign_in_first(passkeys, &format!("/enroll{next_query}"));
     };
+    // Shown to a session that may add a passkey and has none; anyone else goes on. The
+    // page changes nothing: the app's sign-in counted the prompt when it sent them here.
     let store = &*passkeys.ceremonies.store;
-    let handle = session.user.handle;
-    let has_passkey = match store.credentials(handle).await {
+    let has_passkey = match store.credentials(session.user.handle).await {
         Ok(list) => !list.is_empty(),
         Err(e) => return Screen::Failed(e.into()),
     };
-    if has_passkey {
+    let may = may_add_passkey(
+        session.factors,
+        session.user_verified,
+        session.user.factors,
+        has_passkey,
+    );
+    if has_passkey || !may {
         return Screen::Redirect(Box::new(Redirect::to(next.to_string())));
-    }
-    let now = passkeys.ceremonies.now();
-    let events = &*passkeys.ceremonies.events;
-    let user = (handle, session.user.user_id.as_str());
-    if let Err(e) = enrollment::record(store, events, user, EnrollmentEvent::Prompted, now).await {
-        return Screen::Failed(e.into());
     }
     let page = PromptPage {
         mount: &settings.mount,

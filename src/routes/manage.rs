@@ -14,6 +14,7 @@ use crate::ceremony::Ceremonies;
 use crate::error::{Error, ErrorCode};
 use crate::events::Event;
 use crate::guards::CurrentSession;
+use crate::input;
 use crate::limit::Action;
 use crate::passkeys::Passkeys;
 use crate::store::{CredentialRecord, Deleted, SessionRecord};
@@ -21,9 +22,6 @@ use crate::store::{CredentialRecord, Deleted, SessionRecord};
 pub(crate) fn routes() -> Vec<Route> {
     routes![list, rename, remove, screen]
 }
-
-/// The longest passkey name, in characters.
-const MAX_NAME: usize = 64;
 
 /// One passkey as the API and the screen show it.
 #[derive(Debug, Serialize)]
@@ -97,25 +95,14 @@ struct Rename {
     name: String,
 }
 
-/// A passkey name: trimmed, 1 to 64 characters, no control or bidirectional-override
-/// characters (they could disguise one name as another).
+/// A passkey name: the rules of every name (see [`input::name`]), and not blank.
 fn clean_passkey_name(name: &str) -> Result<String, Error> {
-    let name = name.trim();
-
-    if name.is_empty() || name.chars().count() > MAX_NAME {
-        return Err(Error::invalid(format!(
-            "A passkey name has 1 to {MAX_NAME} characters."
-        )));
-    }
-    if name
-        .chars()
-        .any(|c| c.is_control() || crate::ceremony::is_format(c))
-    {
-        return Err(Error::invalid(
-            "A passkey name cannot contain control characters.",
-        ));
-    }
-    Ok(name.to_string())
+    input::name("name", Some(name))?.ok_or_else(|| {
+        Error::invalid(format!(
+            "A passkey name has 1 to {} characters.",
+            input::MAX_NAME
+        ))
+    })
 }
 
 #[patch("/credentials/<id>", data = "<body>")]

@@ -138,13 +138,33 @@ impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
     }
 }
 
-/// A state-changing request from one of our own origins, with its client key.
+/// A request guard for state-changing routes: the request came from one of the
+/// configured origins (`passkeys.origins`), so no other site's form or script sent it.
 ///
-/// Refuses (403) a request whose `Origin` is not a configured origin, or whose
-/// `Sec-Fetch-Site` says it came from another site. A request with neither header is
-/// not from a browser page, so no cross-site form can have sent it.
-pub(crate) struct SameOrigin {
-    pub client: Option<IpAddr>,
+/// Refuses (403 `forbidden`) a request whose `Origin` is not a configured origin, or
+/// whose `Sec-Fetch-Site` says it came from another site. A request with neither header
+/// is not from a browser page, so no cross-site form can have sent it. The crate's own
+/// routes use it; use it on the app's own forms too (a password sign-in, a sign-up):
+///
+/// ```rust,no_run
+/// # use rocket::post;
+/// use rocket_passkeys::{Error, SameOrigin};
+///
+/// #[post("/login")]
+/// fn login(same_origin: Result<SameOrigin, Error>) -> Result<&'static str, Error> {
+///     same_origin?;
+///     Ok("checked")
+/// }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct SameOrigin {
+    pub(crate) client: Option<IpAddr>,
+}
+
+impl rocket::Sentinel for SameOrigin {
+    fn abort(rocket: &rocket::Rocket<rocket::Ignite>) -> bool {
+        crate::passkeys::missing_fairing(rocket)
+    }
 }
 
 #[rocket::async_trait]
@@ -170,8 +190,9 @@ impl<'r> FromRequest<'r> for SameOrigin {
                 return fail("This request came from another site.");
             }
         }
-        request::Outcome::Success(SameOrigin {
-            client: passkeys.limiter.client(request),
-        })
+        match passkeys.limiter.client(request) {
+            Ok(client) => request::Outcome::Success(SameOrigin { client }),
+            Err(e) => request::Outcome::Error((e.code().status(), e)),
+        }
     }
 }

@@ -5,8 +5,8 @@ use rocket::response::Redirect;
 use rocket::{get, routes, Responder, Route};
 
 use super::Screen;
-use crate::config::local_path;
 use crate::guards::CurrentSession;
+use crate::input::local_path;
 use crate::passkeys::Passkeys;
 use crate::screens::Page;
 

@@ -20,6 +20,9 @@ pub(crate) struct UserRecord {
     pub user_id: String,
     pub username: String,
     pub display_name: String,
+    /// The account's ways to sign in besides passkeys, as the app reported them
+    /// ([`crate::Factor`] bits); none for a passkeys-only account.
+    pub factors: u32,
 }
 
 /// A stored passkey as the store rebuilds it: the serialised passkey with the counter and
@@ -39,6 +42,21 @@ pub(crate) fn stored_passkey(
         backup_state,
         backup_eligible,
     ))
+}
+
+/// Rows of (user handle, passkey id length), ordered by handle, as one list per account.
+pub(crate) fn shapes(rows: Vec<(Vec<u8>, i64)>) -> Result<Vec<(Uuid, Vec<usize>)>, StoreError> {
+    let mut shapes: Vec<(Uuid, Vec<usize>)> = Vec::new();
+    for (handle, length) in rows {
+        let handle = Uuid::from_slice(&handle)
+            .map_err(|_| StoreError::Backend("a stored user handle is not 16 bytes".into()))?;
+        let length = length.max(0) as usize;
+        match shapes.last_mut() {
+            Some((last, lengths)) if *last == handle => lengths.push(length),
+            _ => shapes.push((handle, vec![length])),
+        }
+    }
+    Ok(shapes)
 }
 
 /// The passkey with this counter and these backup flags.
@@ -95,14 +113,16 @@ pub(crate) struct SessionRecord {
     pub created_at: i64,
 }
 
-/// What a verified sign-in changes on its credential.
+/// What a verified sign-in changes on its credential. Backup eligibility never changes
+/// after registration (a sign-in that claims otherwise is refused).
 #[derive(Debug, Clone)]
 pub(crate) struct CredentialUse {
     pub credential_id: Vec<u8>,
     pub user_handle: Uuid,
     pub counter: u32,
+    /// The stored counter must still be below `counter` when this is written.
+    pub must_exceed: bool,
     pub backup_state: bool,
-    pub backup_eligible: bool,
     pub used_at: i64,
 }
 
@@ -172,6 +192,8 @@ pub(crate) enum Owner<'a> {
         session: &'a [u8; 32],
         generation: i64,
         now: i64,
+        /// The most passkeys the account may have, this one included.
+        max_passkeys: usize,
     },
 }
 
@@ -205,7 +227,8 @@ pub(crate) trait Store: Send + Sync + 'static {
     /// In one transaction: the ceremony's claim, the passkey, with its new account and
     /// first session when signing up. A ceremony claimed before fails with `Replayed`; a
     /// credential id or username that exists with `Duplicate`; an account that changed
-    /// since the registration started with `Stale`.
+    /// since the registration started with `Stale`; one with `max_passkeys` already with
+    /// `TooMany`.
     async fn add_credential(
         &self,
         owner: Owner<'_>,
@@ -227,7 +250,9 @@ pub(crate) trait Store: Send + Sync + 'static {
 
     /// In one transaction: claim the ceremony, raise the counter (never lower it), save
     /// the backup state and the time of use, open the session and end the one it
-    /// `replaces`. A ceremony claimed before fails with `Replayed`, writing nothing;
+    /// `replaces`. A ceremony claimed before fails with `Replayed`, writing nothing; so
+    /// does, with `Regressed`, a use that `must_exceed` a counter another sign-in has
+    /// since raised to its own or beyond;
     /// returns false, writing nothing but the claim, when the credential no longer exists
     /// for that account.
     async fn record_sign_in(
@@ -265,14 +290,6 @@ pub(crate) trait Store: Send + Sync + 'static {
         session: &NewSession,
         replaces: Option<&[u8; 32]>,
     ) -> Result<(), StoreError>;
-
-    /// Adds factors to a live session; false when there is no such session.
-    async fn add_factors(
-        &self,
-        token_hash: &[u8; 32],
-        bits: u32,
-        now: i64,
-    ) -> Result<bool, StoreError>;
 
     /// The user's invitation state (empty when never prompted).
     async fn enrollment(&self, handle: Uuid) -> Result<EnrollmentRecord, StoreError>;
@@ -326,6 +343,19 @@ pub(crate) trait Store: Send + Sync + 'static {
     fn shared(&self) -> bool {
         false
     }
+
+    /// In one transaction: deletes every passkey of the app user `user_id` created after
+    /// `after`, ends the sessions they opened, and marks the account changed. Answers
+    /// the deleted ids (none for a user without a passkey account).
+    async fn delete_credentials_added_after(
+        &self,
+        user_id: &str,
+        after: i64,
+    ) -> Result<Vec<Vec<u8>>, StoreError>;
+
+    /// The lengths of the passkey ids of up to `accounts` accounts (a random sample: the
+    /// first by user handle), oldest first, for decoys that look like real accounts.
+    async fn passkey_shapes(&self, accounts: usize) -> Result<Vec<(Uuid, Vec<usize>)>, StoreError>;
 
     /// How many passkeys were registered under each rp id.
     async fn rp_ids(&self) -> Result<Vec<(String, i64)>, StoreError>;

@@ -17,7 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_rate_limits.sql"),
     include_str!("../../migrations/postgres/0003_account_changes.sql"),
-    include_str!("../../migrations/postgres/0004_finished_ceremonies.sql"),
+    include_str!("../../migrations/postgres/0004_sealed_ceremonies_and_factors.sql"),
 ];
 
 /// Serialises migrations across instances starting at once.
@@ -47,7 +47,7 @@ fn uuid(bytes: &[u8]) -> Result<Uuid, StoreError> {
         .map_err(|_| StoreError::Backend("a stored user handle is not 16 bytes".into()))
 }
 
-const USER_COLUMNS: &str = "handle, user_id, username, display_name";
+const USER_COLUMNS: &str = "handle, user_id, username, display_name, account_factors";
 const CREDENTIAL_COLUMNS: &str = "c.credential_id, c.user_handle, u.user_id, c.passkey, c.name, \
      c.aaguid, c.transports, c.backup_eligible, c.backup_state, c.counter, c.rp_id, c.created_at, \
      c.last_used_at";
@@ -65,6 +65,7 @@ impl PgStore {
             user_id: row.try_get("user_id").map_err(backend)?,
             username: row.try_get("username").map_err(backend)?,
             display_name: row.try_get("display_name").map_err(backend)?,
+            factors: row.try_get::<i64, _>("account_factors").map_err(backend)? as u32,
         })
     }
 
@@ -252,20 +253,13 @@ impl Store for PgStore {
                 session,
                 generation,
                 now,
+                max_passkeys,
             } => {
-                // The session that started the registration must still be live, and the
-                // account as it was then. Both rows stay locked to the commit, so neither a
-                // sign-out nor another change can slip in between.
-                let live: Option<i32> = sqlx::query_scalar(
-                    "SELECT 1 FROM passkey_sessions WHERE token_hash = $1 AND user_handle = $2 \
-                     AND expires_at > $3 FOR SHARE",
-                )
-                .bind(&session[..])
-                .bind(&handle.as_bytes()[..])
-                .bind(now)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(backend)?;
+                // The account as it was when the registration started, and the session
+                // that started it still live. Both rows stay locked to the commit, so
+                // neither a sign-out nor another change can slip in between. The account
+                // row is locked first, as every write that changes an account does
+                // (`account_changed`, deleting a passkey), so two never wait on each other.
                 let changed = sqlx::query(
                     "UPDATE passkey_users SET generation = generation + 1 \
                      WHERE handle = $1 AND generation = $2",
@@ -276,9 +270,30 @@ impl Store for PgStore {
                 .await
                 .map_err(backend)?
                 .rows_affected();
+                let live: Option<i32> = sqlx::query_scalar(
+                    "SELECT 1 FROM passkey_sessions WHERE token_hash = $1 AND user_handle = $2 \
+                     AND expires_at > $3 FOR SHARE",
+                )
+                .bind(&session[..])
+                .bind(&handle.as_bytes()[..])
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
                 if live.is_none() || changed != 1 {
                     tx.rollback().await.map_err(backend)?;
                     return Err(StoreError::Stale);
+                }
+                let count: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM passkey_credentials WHERE user_handle = $1",
+                )
+                .bind(&handle.as_bytes()[..])
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+                if count >= max_passkeys as i64 {
+                    tx.rollback().await.map_err(backend)?;
+                    return Err(StoreError::TooMany(max_passkeys));
                 }
             }
         }
@@ -354,22 +369,36 @@ impl Store for PgStore {
             return Err(StoreError::Replayed);
         }
         // GREATEST: concurrent sign-ins may finish out of order; the counter never drops.
+        // A counter that had to go up must still be above the stored one: the row lock
+        // orders concurrent sign-ins with one passkey.
         let updated = sqlx::query(
             "UPDATE passkey_credentials SET counter = GREATEST(counter, $1), backup_state = $2, \
-             backup_eligible = backup_eligible OR $3, last_used_at = $4 \
-             WHERE credential_id = $5 AND user_handle = $6",
+             last_used_at = $3 \
+             WHERE credential_id = $4 AND user_handle = $5 AND (NOT $6 OR counter < $1)",
         )
         .bind(used.counter as i64)
         .bind(used.backup_state)
-        .bind(used.backup_eligible)
         .bind(used.used_at)
         .bind(&used.credential_id)
         .bind(&used.user_handle.as_bytes()[..])
+        .bind(used.must_exceed)
         .execute(&mut *tx)
         .await
         .map_err(backend)?
         .rows_affected();
         if updated != 1 {
+            let exists: Option<i32> = sqlx::query_scalar(
+                "SELECT 1 FROM passkey_credentials WHERE credential_id = $1 AND user_handle = $2",
+            )
+            .bind(&used.credential_id)
+            .bind(&used.user_handle.as_bytes()[..])
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if exists.is_some() {
+                tx.rollback().await.map_err(backend)?;
+                return Err(StoreError::Regressed);
+            }
             // The claim stays: the ceremony is spent either way.
             tx.commit().await.map_err(backend)?;
             return Ok(false);
@@ -392,7 +421,7 @@ impl Store for PgStore {
         now: i64,
     ) -> Result<Option<SessionRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT u.handle, u.user_id, u.username, u.display_name, s.factors, \
+            "SELECT u.handle, u.user_id, u.username, u.display_name, u.account_factors, s.factors, \
              s.user_verified, s.created_at \
              FROM passkey_sessions s JOIN passkey_users u ON u.handle = s.user_handle \
              WHERE s.token_hash = $1 AND s.expires_at > $2",
@@ -423,15 +452,18 @@ impl Store for PgStore {
     async fn upsert_user(&self, user: &UserRecord, now: i64) -> Result<UserRecord, StoreError> {
         let row = sqlx::query(
             "INSERT INTO passkey_users (handle, user_id, username, display_name, created_at, \
-             other_sign_in) VALUES ($1, $2, $3, $4, $5, TRUE) ON CONFLICT (user_id) DO UPDATE SET \
+             other_sign_in, account_factors) VALUES ($1, $2, $3, $4, $5, TRUE, $6) \
+             ON CONFLICT (user_id) DO UPDATE SET \
              username = EXCLUDED.username, display_name = EXCLUDED.display_name, \
-             other_sign_in = TRUE RETURNING handle, user_id, username, display_name",
+             other_sign_in = TRUE, account_factors = EXCLUDED.account_factors \
+             RETURNING handle, user_id, username, display_name, account_factors",
         )
         .bind(&user.handle.as_bytes()[..])
         .bind(&user.user_id)
         .bind(&user.username)
         .bind(&user.display_name)
         .bind(now)
+        .bind(i64::from(user.factors))
         .fetch_one(&self.pool)
         .await
         .map_err(backend)?;
@@ -453,25 +485,6 @@ impl Store for PgStore {
         }
         insert_session(&mut *tx, session).await?;
         tx.commit().await.map_err(backend)
-    }
-
-    async fn add_factors(
-        &self,
-        token_hash: &[u8; 32],
-        bits: u32,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        let updated = sqlx::query(
-            "UPDATE passkey_sessions SET factors = factors | $1 WHERE token_hash = $2 AND expires_at > $3",
-        )
-        .bind(bits as i64)
-        .bind(&token_hash[..])
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?
-        .rows_affected();
-        Ok(updated == 1)
     }
 
     async fn enrollment(&self, handle: Uuid) -> Result<EnrollmentRecord, StoreError> {
@@ -671,6 +684,59 @@ impl Store for PgStore {
         true
     }
 
+    async fn delete_credentials_added_after(
+        &self,
+        user_id: &str,
+        after: i64,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        // The account row first, as every write that changes an account.
+        let handle: Option<Vec<u8>> = sqlx::query_scalar(
+            "UPDATE passkey_users SET generation = generation + 1 WHERE user_id = $1 \
+             RETURNING handle",
+        )
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let Some(handle) = handle else {
+            tx.rollback().await.map_err(backend)?;
+            return Ok(Vec::new());
+        };
+        let removed: Vec<Vec<u8>> = sqlx::query_scalar(
+            "DELETE FROM passkey_credentials WHERE user_handle = $1 AND created_at > $2 \
+             RETURNING credential_id",
+        )
+        .bind(&handle)
+        .bind(after)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        sqlx::query(
+            "DELETE FROM passkey_sessions WHERE user_handle = $1 AND credential_id = ANY($2)",
+        )
+        .bind(&handle)
+        .bind(&removed)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(removed)
+    }
+
+    async fn passkey_shapes(&self, accounts: usize) -> Result<Vec<(Uuid, Vec<usize>)>, StoreError> {
+        let rows: Vec<(Vec<u8>, i32)> = sqlx::query_as(
+            "SELECT user_handle, length(credential_id) FROM passkey_credentials \
+             WHERE user_handle IN (SELECT DISTINCT user_handle FROM passkey_credentials \
+             ORDER BY user_handle LIMIT $1) ORDER BY user_handle, created_at, seq",
+        )
+        .bind(accounts as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        super::shapes(rows.into_iter().map(|(h, n)| (h, i64::from(n))).collect())
+    }
+
     async fn rp_ids(&self) -> Result<Vec<(String, i64)>, StoreError> {
         sqlx::query_as("SELECT rp_id, count(*) FROM passkey_credentials GROUP BY rp_id")
             .fetch_all(&self.pool)
@@ -706,5 +772,136 @@ impl Store for PgStore {
         stored
             .try_into()
             .map_err(|_| StoreError::Backend("the stored secret is not 32 bytes".into()))
+    }
+}
+
+/// Store-level tests that need real parallelism against a real server (set
+/// `PASSKEYS_TEST_POSTGRES`; otherwise they say they were skipped).
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::store::{Claim, CredentialRecord, NewSession, Owner};
+
+    async fn fresh_store() -> Option<Arc<PgStore>> {
+        let Ok(server) = std::env::var("PASSKEYS_TEST_POSTGRES") else {
+            eprintln!("SKIPPED: set PASSKEYS_TEST_POSTGRES to run the PostgreSQL store tests");
+            return None;
+        };
+        let name = format!("passkeys_store_{:032x}", rand::random::<u128>());
+        let admin = sqlx::PgPool::connect(&format!("{server}/postgres"))
+            .await
+            .unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        admin.close().await;
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(8)
+            .connect(&format!("{server}/{name}"))
+            .await
+            .unwrap();
+        let store = PgStore::new(&pool);
+        store.migrate().await.unwrap();
+        Some(Arc::new(store))
+    }
+
+    fn session(handle: Uuid, now: i64) -> NewSession {
+        NewSession {
+            token_hash: rand::random(),
+            user_handle: handle,
+            factors: 2,
+            user_verified: false,
+            credential_id: None,
+            created_at: now,
+            expires_at: now + 3600,
+        }
+    }
+
+    /// Adding a passkey (which locks the account, then checks its session) and an account
+    /// change (which locks the account, then ends sessions), run in parallel 200 times on
+    /// two runtime threads: with one lock order, never a deadlock.
+    #[rocket::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn adding_a_passkey_and_an_account_change_take_locks_in_one_order() {
+        let Some(store) = fresh_store().await else {
+            return;
+        };
+        let now = 1_000_000;
+        let user = store
+            .upsert_user(
+                &UserRecord {
+                    handle: Uuid::new_v4(),
+                    user_id: "lock-order".into(),
+                    username: "lock-order".into(),
+                    display_name: "lock-order".into(),
+                    factors: 2,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        let template: webauthn_rs::prelude::Passkey =
+            serde_json::from_str(include_str!("test-passkey.json")).unwrap();
+        let (mut added, mut stale) = (0, 0);
+        for round in 0..200u32 {
+            let adding = session(user.handle, now);
+            let changing = session(user.handle, now);
+            store.open_session(&adding, None).await.unwrap();
+            store.open_session(&changing, None).await.unwrap();
+            let generation = store.generation(user.handle).await.unwrap();
+            let record = CredentialRecord {
+                credential_id: round.to_be_bytes().to_vec(),
+                user_handle: user.handle,
+                user_id: user.user_id.clone(),
+                passkey: template.clone(),
+                name: "Passkey".into(),
+                aaguid: None,
+                transports: Vec::new(),
+                backup_eligible: false,
+                backup_state: false,
+                counter: 0,
+                rp_id: "localhost".into(),
+                created_at: now,
+                last_used_at: None,
+            };
+            let claim = Claim {
+                expires_at: now + 300,
+                id: rand::random(),
+            };
+            let add = {
+                let store = store.clone();
+                let token = adding.token_hash;
+                let handle = user.handle;
+                rocket::tokio::spawn(async move {
+                    let owner = Owner::Existing {
+                        handle,
+                        session: &token,
+                        generation,
+                        now,
+                        max_passkeys: 1000,
+                    };
+                    store.add_credential(owner, &record, &claim).await
+                })
+            };
+            let change = {
+                let store = store.clone();
+                let keep = changing.token_hash;
+                rocket::tokio::spawn(async move {
+                    store.account_changed("lock-order", Some(&keep)).await
+                })
+            };
+            match add.await.unwrap() {
+                Ok(()) => added += 1,
+                Err(StoreError::Stale) => stale += 1,
+                Err(e) => panic!("round {round}: adding failed: {e}"),
+            }
+            if let Err(e) = change.await.unwrap() {
+                panic!("round {round}: the account change failed: {e}");
+            }
+        }
+        eprintln!("200 rounds: {added} passkeys added first, {stale} voided by the change");
     }
 }

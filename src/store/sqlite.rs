@@ -26,7 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_management.sql"),
     include_str!("../../migrations/sqlite/0004_account_changes.sql"),
     include_str!("../../migrations/sqlite/0005_sessions_by_token.sql"),
-    include_str!("../../migrations/sqlite/0006_finished_ceremonies.sql"),
+    include_str!("../../migrations/sqlite/0006_sealed_ceremonies_and_factors.sql"),
 ];
 
 /// The [`Store`] over a SQLite pool.
@@ -75,6 +75,7 @@ impl SqliteStore {
             user_id: row.try_get("user_id").map_err(backend)?,
             username: row.try_get("username").map_err(backend)?,
             display_name: row.try_get("display_name").map_err(backend)?,
+            factors: row.try_get::<i64, _>("account_factors").map_err(backend)? as u32,
         })
     }
 
@@ -110,7 +111,7 @@ impl SqliteStore {
     }
 }
 
-const USER_COLUMNS: &str = "handle, user_id, username, display_name";
+const USER_COLUMNS: &str = "handle, user_id, username, display_name, account_factors";
 const CREDENTIAL_COLUMNS: &str = "c.credential_id, c.user_handle, u.user_id, c.passkey, c.name, \
      c.aaguid, c.transports, c.backup_eligible, c.backup_state, c.counter, c.rp_id, c.created_at, \
      c.last_used_at";
@@ -169,8 +170,10 @@ impl Store for SqliteStore {
     }
 
     async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
+        // A name without an account is cached too: a name's lookup takes the same time
+        // whether or not it has one (sign-in must not tell).
         if let Some(user) = self.cache.user(username) {
-            return Ok(Some(user));
+            return Ok(user);
         }
         let epoch = self.cache.epoch();
         let user = sqlx::query(&format!(
@@ -182,9 +185,7 @@ impl Store for SqliteStore {
         .map_err(backend)?
         .map(|row| Self::user(&row))
         .transpose()?;
-        if let Some(user) = &user {
-            self.cache.put_user(user, epoch);
-        }
+        self.cache.put_user(username, user.as_ref(), epoch);
         Ok(user)
     }
 
@@ -281,6 +282,7 @@ impl Store for SqliteStore {
                 session,
                 generation,
                 now,
+                max_passkeys,
             } => {
                 // The account must be as it was when the registration started, and the
                 // session that started it still live.
@@ -301,6 +303,17 @@ impl Store for SqliteStore {
                 if changed != 1 {
                     tx.rollback().await.map_err(backend)?;
                     return Err(StoreError::Stale);
+                }
+                let count: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM passkey_credentials WHERE user_handle = ?",
+                )
+                .bind(&handle.as_bytes()[..])
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+                if count >= max_passkeys as i64 {
+                    tx.rollback().await.map_err(backend)?;
+                    return Err(StoreError::TooMany(max_passkeys));
                 }
             }
         }
@@ -329,6 +342,10 @@ impl Store for SqliteStore {
         tx.commit().await.map_err(backend)?;
         // A new passkey is usually used soon (the next sign-in, on another device).
         self.cache.added(credential, epoch);
+        if let Owner::New { user, .. } = owner {
+            // The name now has an account.
+            self.cache.forget_user(user.handle, &user.username);
+        }
         Ok(())
     }
 
@@ -411,7 +428,7 @@ impl Store for SqliteStore {
         now: i64,
     ) -> Result<Option<SessionRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT u.handle, u.user_id, u.username, u.display_name, s.factors, \
+            "SELECT u.handle, u.user_id, u.username, u.display_name, u.account_factors, s.factors, \
              s.user_verified, s.created_at \
              FROM passkey_sessions s JOIN passkey_users u ON u.handle = s.user_handle \
              WHERE s.token_hash = ? AND s.expires_at > ?",
@@ -442,22 +459,24 @@ impl Store for SqliteStore {
     async fn upsert_user(&self, user: &UserRecord, now: i64) -> Result<UserRecord, StoreError> {
         let row = sqlx::query(
             "INSERT INTO passkey_users (handle, user_id, username, display_name, created_at, \
-             other_sign_in) VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (user_id) DO UPDATE SET \
+             other_sign_in, account_factors) VALUES (?, ?, ?, ?, ?, 1, ?) \
+             ON CONFLICT (user_id) DO UPDATE SET \
              username = excluded.username, display_name = excluded.display_name, \
-             other_sign_in = 1 \
-             RETURNING handle, user_id, username, display_name",
+             other_sign_in = 1, account_factors = excluded.account_factors \
+             RETURNING handle, user_id, username, display_name, account_factors",
         )
         .bind(&user.handle.as_bytes()[..])
         .bind(&user.user_id)
         .bind(&user.username)
         .bind(&user.display_name)
         .bind(now)
+        .bind(i64::from(user.factors))
         .fetch_one(&self.pool)
         .await
         .map_err(backend)?;
         let stored = Self::user(&row)?;
-        // Its username or display name may have changed.
-        self.cache.forget_user(stored.handle);
+        // Its username or display name may have changed, or the name is new.
+        self.cache.forget_user(stored.handle, &stored.username);
         Ok(stored)
     }
 
@@ -476,25 +495,6 @@ impl Store for SqliteStore {
         }
         insert_session(&mut *tx, session).await?;
         tx.commit().await.map_err(backend)
-    }
-
-    async fn add_factors(
-        &self,
-        token_hash: &[u8; 32],
-        bits: u32,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        let updated = sqlx::query(
-            "UPDATE passkey_sessions SET factors = factors | ? WHERE token_hash = ? AND expires_at > ?",
-        )
-        .bind(bits as i64)
-        .bind(&token_hash[..])
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?
-        .rows_affected();
-        Ok(updated == 1)
     }
 
     async fn enrollment(&self, handle: Uuid) -> Result<EnrollmentRecord, StoreError> {
@@ -640,6 +640,65 @@ impl Store for SqliteStore {
         Ok(Deleted::Done)
     }
 
+    async fn delete_credentials_added_after(
+        &self,
+        user_id: &str,
+        after: i64,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let handle: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT handle FROM passkey_users WHERE user_id = ?")
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+        let Some(handle) = handle else {
+            tx.rollback().await.map_err(backend)?;
+            return Ok(Vec::new());
+        };
+        let removed: Vec<Vec<u8>> = sqlx::query_scalar(
+            "DELETE FROM passkey_credentials WHERE user_handle = ? AND created_at > ? \
+             RETURNING credential_id",
+        )
+        .bind(&handle)
+        .bind(after)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        for credential_id in &removed {
+            sqlx::query("DELETE FROM passkey_sessions WHERE user_handle = ? AND credential_id = ?")
+                .bind(&handle)
+                .bind(credential_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        sqlx::query("UPDATE passkey_users SET generation = generation + 1 WHERE handle = ?")
+            .bind(&handle)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        let handle = uuid(&handle)?;
+        for credential_id in &removed {
+            self.cache.forget(credential_id, handle);
+        }
+        Ok(removed)
+    }
+
+    async fn passkey_shapes(&self, accounts: usize) -> Result<Vec<(Uuid, Vec<usize>)>, StoreError> {
+        let rows: Vec<(Vec<u8>, i64)> = sqlx::query_as(
+            "SELECT user_handle, length(credential_id) FROM passkey_credentials \
+             WHERE user_handle IN (SELECT DISTINCT user_handle FROM passkey_credentials \
+             ORDER BY user_handle LIMIT ?) ORDER BY user_handle, created_at, rowid",
+        )
+        .bind(accounts as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        super::shapes(rows)
+    }
+
     async fn rp_ids(&self) -> Result<Vec<(String, i64)>, StoreError> {
         sqlx::query_as("SELECT rp_id, count(*) FROM passkey_credentials GROUP BY rp_id")
             .fetch_all(&self.pool)
@@ -698,8 +757,9 @@ struct CacheInner {
     credentials: HashMap<Vec<u8>, CredentialRecord>,
     /// Each account's passkey ids, oldest first.
     lists: HashMap<Uuid, Vec<Vec<u8>>>,
-    /// Accounts by username, folded as the `NOCASE` column compares (ASCII only).
-    users: HashMap<String, UserRecord>,
+    /// Accounts by username, folded as the `NOCASE` column compares (ASCII only); none
+    /// for a name known to have no account.
+    users: HashMap<String, Option<UserRecord>>,
     /// The username each cached account is kept under.
     user_names: HashMap<Uuid, String>,
     epoch: u64,
@@ -772,30 +832,34 @@ impl Cache {
         }
     }
 
-    fn user(&self, username: &str) -> Option<UserRecord> {
+    /// The cached answer for this name: an account, or none known to have it.
+    fn user(&self, username: &str) -> Option<Option<UserRecord>> {
         let inner = self.inner.lock();
         inner.users.get(&username.to_ascii_lowercase()).cloned()
     }
 
-    /// Caches an account read from the database at `epoch`.
-    fn put_user(&self, user: &UserRecord, epoch: u64) {
+    /// Caches what the database answered for `username` at `epoch`.
+    fn put_user(&self, username: &str, user: Option<&UserRecord>, epoch: u64) {
         let mut inner = self.inner.lock();
         if inner.epoch != epoch {
             return;
         }
         inner.make_room();
-        let key = user.username.to_ascii_lowercase();
-        inner.user_names.insert(user.handle, key.clone());
-        inner.users.insert(key, user.clone());
+        let key = username.to_ascii_lowercase();
+        if let Some(user) = user {
+            inner.user_names.insert(user.handle, key.clone());
+        }
+        inner.users.insert(key, user.cloned());
     }
 
-    /// An account's name may have changed.
-    fn forget_user(&self, handle: Uuid) {
+    /// An account's names may have changed, or an account may now have `username`.
+    fn forget_user(&self, handle: Uuid, username: &str) {
         let mut inner = self.inner.lock();
         inner.epoch += 1;
         if let Some(name) = inner.user_names.remove(&handle) {
             inner.users.remove(&name);
         }
+        inner.users.remove(&username.to_ascii_lowercase());
     }
 
     /// A passkey was stored (read at `epoch`): its account's list changed.
@@ -822,7 +886,6 @@ impl Cache {
         };
         record.counter = record.counter.max(used.counter);
         record.backup_state = used.backup_state;
-        record.backup_eligible |= used.backup_eligible;
         record.last_used_at = Some(used.used_at);
         record.passkey = with_state(
             record.passkey.clone(),
@@ -876,6 +939,9 @@ enum Written {
     Gone,
     /// Its ceremony was finished before: nothing written.
     Replayed,
+    /// Its counter had to go up but another sign-in raised it to it or beyond: nothing
+    /// written.
+    Regressed,
 }
 
 impl Written {
@@ -884,6 +950,7 @@ impl Written {
             Written::Recorded => Ok(true),
             Written::Gone => Ok(false),
             Written::Replayed => Err(StoreError::Replayed),
+            Written::Regressed => Err(StoreError::Regressed),
         }
     }
 }
@@ -898,14 +965,26 @@ impl SignInWriter {
             while incoming.recv_many(&mut queued, MAX_GROUP).await > 0 {
                 // Finishes of one ceremony in one group: the first is written, the others
                 // are replays.
+                // Of the sign-ins with one passkey whose counter had to go up, each must go
+                // above the one before it in the group (equal counters: a cloned key).
                 let mut claims = HashSet::with_capacity(queued.len());
+                let mut raised: HashMap<Vec<u8>, u32> = HashMap::new();
                 let mut group = Vec::with_capacity(queued.len());
                 for (sign_in, reply) in queued.drain(..) {
-                    if claims.insert(sign_in.claim) {
-                        group.push((sign_in, reply));
-                    } else {
+                    if !claims.insert(sign_in.claim) {
                         let _ = reply.send(Err(StoreError::Replayed));
+                        continue;
                     }
+                    let used = &sign_in.used;
+                    if used.must_exceed {
+                        let last = raised.entry(used.credential_id.clone()).or_insert(0);
+                        if *last > 0 && used.counter <= *last {
+                            let _ = reply.send(Err(StoreError::Regressed));
+                            continue;
+                        }
+                        *last = used.counter;
+                    }
+                    group.push((sign_in, reply));
                 }
                 let (sign_ins, replies): (Vec<_>, Vec<_>) = group.into_iter().unzip();
                 let outcome: Vec<Result<Written, StoreError>> =
@@ -1003,8 +1082,10 @@ fn placeholders(rows: usize, columns: usize) -> String {
 /// The script first records each sign-in's ceremony as finished, with a plain `INSERT`: a
 /// ceremony finished before (a replay) makes the whole script fail and roll back, and
 /// the writer then writes the group again one sign-in at a time, where the replay fails
-/// alone ([`Written::Replayed`]). Replays are rare (a captured finish sent again), so
-/// the common path pays one statement for single use. Then, only for credentials that
+/// alone ([`Written::Replayed`]). So does a sign-in whose counter had to go up but is no
+/// longer above the stored one: its record gets no id (a `NOT NULL` failure) unless it
+/// is ([`Written::Regressed`]). Replays and such races are rare (a captured finish sent
+/// again, a cloned key), so the common path pays one statement. Then, only for credentials that
 /// still exist: the counter is raised with `max()`, the sessions are opened, and the
 /// sessions they replace are ended (a session planted before the sign-in is worth
 /// nothing after it).
@@ -1017,12 +1098,10 @@ async fn write_sign_ins(
     let script = format!(
         "BEGIN IMMEDIATE; \
          INSERT INTO passkey_finished_ceremonies (expires_at, id) VALUES {claims}; \
-         WITH used (credential_id, user_handle, counter, backup_state, backup_eligible, \
-         used_at) AS (VALUES {used}) \
+         WITH used (credential_id, user_handle, counter, backup_state, used_at) \
+         AS (VALUES {used}) \
          UPDATE passkey_credentials SET counter = max(passkey_credentials.counter, used.counter), \
-         backup_state = used.backup_state, \
-         backup_eligible = max(passkey_credentials.backup_eligible, used.backup_eligible), \
-         last_used_at = used.used_at FROM used \
+         backup_state = used.backup_state, last_used_at = used.used_at FROM used \
          WHERE passkey_credentials.credential_id = used.credential_id \
          AND passkey_credentials.user_handle = used.user_handle \
          RETURNING passkey_credentials.credential_id; \
@@ -1035,15 +1114,21 @@ async fn write_sign_ins(
          SELECT o.* FROM opened o JOIN passkey_credentials c \
          ON c.credential_id = o.credential_id AND c.user_handle = o.user_handle; \
          COMMIT;",
-        claims = placeholders(sign_ins.len(), 2),
-        used = placeholders(credentials.len(), 6),
+        claims = vec![CLAIM; sign_ins.len()].join(", "),
+        used = placeholders(credentials.len(), 5),
         replaced = placeholders(sign_ins.len(), 3),
         opened = placeholders(sign_ins.len(), 7),
     );
     let mut query = sqlx::query(&script);
     for sign_in in sign_ins {
+        let used = &sign_in.used;
         query = query
             .bind(sign_in.claim.expires_at)
+            .bind(!used.must_exceed)
+            .bind(&sign_in.claim.id[..])
+            .bind(&used.credential_id)
+            .bind(&used.user_handle.as_bytes()[..])
+            .bind(used.counter as i64)
             .bind(&sign_in.claim.id[..]);
     }
     for used in &credentials {
@@ -1052,7 +1137,6 @@ async fn write_sign_ins(
             .bind(&used.user_handle.as_bytes()[..])
             .bind(used.counter as i64)
             .bind(used.backup_state)
-            .bind(used.backup_eligible)
             .bind(used.used_at);
     }
     for sign_in in sign_ins {
@@ -1078,9 +1162,13 @@ async fn write_sign_ins(
             {
                 connection.close().await.ok();
             }
-            // Alone, a sign-in whose ceremony was finished before is a replay.
-            if sign_ins.len() == 1 && is_claimed_before(&e) {
-                return Ok(vec![Written::Replayed]);
+            // Alone, a sign-in whose ceremony was finished before is a replay, and one whose
+            // counter no longer goes up lost a race with another sign-in.
+            if sign_ins.len() == 1 {
+                match claim_failure(&e) {
+                    Some(written) => return Ok(vec![written]),
+                    None => return Err(e),
+                }
             }
             return Err(e);
         }
@@ -1101,8 +1189,25 @@ async fn write_sign_ins(
         .collect())
 }
 
-/// Whether a write failed because a ceremony it records as finished was finished before.
-fn is_claimed_before(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db)
-        if db.is_unique_violation() && db.message().contains("passkey_finished_ceremonies"))
+/// One row of the claims `INSERT`: the ceremony's expiry, and its id only if the sign-in
+/// need not raise the counter, or if the passkey's stored counter (-1 when the passkey is
+/// gone, a case the later statements handle) is still below the sign-in's.
+const CLAIM: &str = "(?, CASE WHEN ? THEN ? WHEN coalesce((SELECT counter FROM \
+     passkey_credentials WHERE credential_id = ? AND user_handle = ?), -1) < ? THEN ? END)";
+
+/// Why the claims of a single sign-in failed, when it is one of the two known reasons:
+/// its ceremony was finished before (the unique key), or its counter no longer goes up
+/// (no id, `NOT NULL`).
+fn claim_failure(e: &sqlx::Error) -> Option<Written> {
+    let sqlx::Error::Database(db) = e else {
+        return None;
+    };
+    let message = db.message();
+    if db.is_unique_violation() && message.contains("passkey_finished_ceremonies") {
+        Some(Written::Replayed)
+    } else if message.contains("NOT NULL constraint failed: passkey_finished_ceremonies.id") {
+        Some(Written::Regressed)
+    } else {
+        None
+    }
 }

@@ -33,7 +33,7 @@ use rocket::serde::json::Json;
 use rocket::{get, post, routes};
 use rocket_passkeys::{
     AppUser, Config, Event, Events, Factor, ManualClock, MultiFactor, PasskeyUser, Passkeys,
-    RecentSignIn,
+    RecentSignIn, SameOrigin,
 };
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -47,8 +47,10 @@ pub const GOOGLE_AAGUID: [u8; 16] = [
 ];
 
 /// The app's own password sign-in, as an app would write it (the password check is
-/// out of scope here: any `id` is accepted).
-#[post("/login?<id>&<name>&<next>&<otp>&<display>")]
+/// out of scope here: any `id` is accepted). `mfa`: the account has a one-time code
+/// too; `otp`: this sign-in checked it.
+#[post("/login?<id>&<name>&<next>&<otp>&<display>&<mfa>")]
+#[allow(clippy::too_many_arguments)]
 async fn login(
     passkeys: &Passkeys,
     cookies: &CookieJar<'_>,
@@ -57,11 +59,18 @@ async fn login(
     next: &str,
     otp: bool,
     display: Option<&str>,
+    mfa: bool,
 ) -> Result<Redirect, rocket_passkeys::Error> {
+    let account: &[Factor] = if mfa {
+        &[Factor::Password, Factor::OneTimeCode]
+    } else {
+        &[Factor::Password]
+    };
     let user = AppUser {
         id,
         username: name,
         display_name: display.unwrap_or(name),
+        factors: account,
     };
     let factors: &[Factor] = if otp {
         &[Factor::Password, Factor::OneTimeCode]
@@ -78,13 +87,59 @@ async fn change_password(
     cookies: &CookieJar<'_>,
     user: PasskeyUser,
 ) -> Result<(), rocket_passkeys::Error> {
-    passkeys.account_changed(cookies, user.id()).await
+    let user = AppUser {
+        id: user.id(),
+        username: user.username(),
+        display_name: user.display_name(),
+        factors: &[Factor::Password],
+    };
+    passkeys.account_changed(cookies, user).await
 }
 
-/// A second step after the password.
-#[post("/otp")]
-async fn otp(passkeys: &Passkeys, cookies: &CookieJar<'_>) -> Result<(), rocket_passkeys::Error> {
-    passkeys.add_factor(cookies, Factor::OneTimeCode).await
+/// A second step after the password; answers where the crate sends the user next.
+#[post("/otp?<next>")]
+async fn otp(
+    passkeys: &Passkeys,
+    cookies: &CookieJar<'_>,
+    next: Option<&str>,
+) -> Result<Redirect, rocket_passkeys::Error> {
+    passkeys
+        .add_factor(cookies, Factor::OneTimeCode, next.unwrap_or("/"))
+        .await
+}
+
+/// The app trying to report a passkey factor itself (refused by the crate).
+#[post("/passkey-factor")]
+async fn passkey_factor(
+    passkeys: &Passkeys,
+    cookies: &CookieJar<'_>,
+) -> Result<Redirect, rocket_passkeys::Error> {
+    passkeys.add_factor(cookies, Factor::Passkey, "/").await
+}
+
+/// After a compromise: the app removes the passkeys added after `after` (seconds).
+#[post("/remove-passkeys?<after>")]
+async fn remove_passkeys(
+    passkeys: &Passkeys,
+    user: PasskeyUser,
+    after: i64,
+) -> Result<Json<Value>, rocket_passkeys::Error> {
+    let after = rocket::time::OffsetDateTime::from_unix_timestamp(after).map_err(|_| {
+        rocket_passkeys::Error::new(rocket_passkeys::ErrorCode::InvalidRequest, "after")
+    })?;
+    let removed = passkeys
+        .remove_passkeys_added_after(user.id(), after)
+        .await?;
+    Ok(Json(json!({ "removed": removed })))
+}
+
+/// One of the app's own state-changing forms, behind the crate's origin check.
+#[post("/app-form")]
+fn app_form(
+    same_origin: Result<SameOrigin, rocket_passkeys::Error>,
+) -> Result<&'static str, rocket_passkeys::Error> {
+    same_origin?;
+    Ok("done")
 }
 
 #[get("/recent")]
@@ -230,7 +285,17 @@ pub async fn count_rows(url: &str, table: &str) -> i64 {
 
 /// The app routes every test instance mounts beside the crate's.
 pub fn app_routes() -> Vec<rocket::Route> {
-    routes![me, login, otp, mfa, recent, change_password]
+    routes![
+        me,
+        login,
+        otp,
+        mfa,
+        recent,
+        change_password,
+        passkey_factor,
+        remove_passkeys,
+        app_form
+    ]
 }
 
 /// Another instance of the test app on the same database (same secret key, same clock).
@@ -817,6 +882,25 @@ pub async fn soft_sign_in(
     browser
         .post("/passkeys/authenticate/finish", &assertion)
         .await
+}
+
+/// A second connection to the app's SQLite file, as another process would have.
+pub async fn outsider(app: &TestApp) -> sqlx::SqlitePool {
+    let url = format!("sqlite://{}", app.db.display());
+    sqlx::SqlitePool::connect(&url)
+        .await
+        .expect("open the database")
+}
+
+/// The SQLite database locked by another writer until the connection rolls back.
+pub async fn locked(app: &TestApp) -> sqlx::pool::PoolConnection<sqlx::Sqlite> {
+    let pool = outsider(app).await;
+    let mut conn = pool.acquire().await.expect("a connection");
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut *conn)
+        .await
+        .expect("lock");
+    conn
 }
 
 /// Runs futures together on this task (the local client is not `Send`-friendly).

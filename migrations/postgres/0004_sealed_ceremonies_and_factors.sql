@@ -14,3 +14,7 @@ CREATE TABLE IF NOT EXISTS passkey_finished_ceremonies (
 -- The sessions a deleted passkey opened are found among its account's (indexed by user):
 -- no index by passkey for every sign-in to write.
 DROP INDEX IF EXISTS passkey_sessions_credential;
+
+-- The account's ways to sign in besides passkeys, as the app reports them (factor bits):
+-- a session may add a passkey only when it holds all of them (or two factors).
+ALTER TABLE passkey_users ADD COLUMN IF NOT EXISTS account_factors BIGINT NOT NULL DEFAULT 0;

@@ -14,3 +14,8 @@ CREATE TABLE passkey_finished_ceremonies (
 -- passkey opened are found among its account's. An index by passkey would be one more
 -- b-tree written by every sign-in's new session and every replaced one.
 DROP INDEX IF EXISTS passkey_sessions_credential;
+
+-- The account's ways to sign in besides passkeys, as the app reports them (factor bits:
+-- 2 a password, 4 a one-time code, 8 an email link, 16 another identity provider): a
+-- session may add a passkey only when it holds all of them (or two factors).
+ALTER TABLE passkey_users ADD COLUMN account_factors INTEGER NOT NULL DEFAULT 0;

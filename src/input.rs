@@ -1,0 +1,153 @@
+//! What people and pages send, checked once: where to go next, and names (usernames,
+//! display names, passkey names). Every route and the app-facing API use these, so each
+//! rule lives here only.
+
+use crate::error::Error;
+
+/// The longest `next` path accepted: it travels in the sealed ceremony cookie, which
+/// must stay under the 4 KiB browsers keep.
+const MAX_NEXT: usize = 1024;
+/// The longest username, display name or passkey name, in characters.
+pub(crate) const MAX_NAME: usize = 64;
+
+/// Returns the path when it is local to this site and a valid URI reference: one leading
+/// `/` (not `//`), then only the characters RFC 3986 allows in a path, query and fragment
+/// (unreserved, sub-delimiters, `:@/?#`, and `%` followed by two hex digits), at most
+/// 1024 bytes. Anything else (a scheme, another host, a backslash, spaces, quotes,
+/// braces, non-ASCII text not percent-encoded) is not a place to send people.
+pub(crate) fn local_path(path: &str) -> Option<&str> {
+    let bytes = path.as_bytes();
+    if bytes.first() != Some(&b'/') || bytes.get(1) == Some(&b'/') || path.len() > MAX_NEXT {
+        return None;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_hexdigit);
+                if !(hex(i + 1) && hex(i + 2)) {
+                    return None;
+                }
+                i += 3;
+                continue;
+            }
+            b if b.is_ascii_alphanumeric() => {}
+            b'-' | b'.' | b'_' | b'~' => {}
+            b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' => {}
+            b':' | b'@' | b'/' | b'?' | b'#' => {}
+            _ => return None,
+        }
+        i += 1;
+    }
+    Some(path)
+}
+
+/// `next` from a request, or `default` when it names none; a bad one is
+/// `invalid_request`.
+pub(crate) fn next_or(next: Option<&str>, default: &str) -> Result<String, Error> {
+    match next {
+        None | Some("") => Ok(default.to_string()),
+        Some(next) => local_path(next)
+            .map(str::to_string)
+            .ok_or_else(|| Error::invalid("`next` must be a local path starting with `/`.")),
+    }
+}
+
+/// A username or display name: trimmed, at most 64 characters, no control or invisible
+/// formatting characters; none when blank.
+pub(crate) fn name(field: &str, value: Option<&str>) -> Result<Option<String>, Error> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if value.chars().count() > MAX_NAME {
+        return Err(Error::invalid(format!(
+            "`{field}` must be at most {MAX_NAME} characters."
+        )));
+    }
+    if value.chars().any(|c| c.is_control() || is_format(c)) {
+        return Err(Error::invalid(format!(
+            "`{field}` must not contain control or invisible formatting characters."
+        )));
+    }
+    Ok(Some(value.to_string()))
+}
+
+/// Invisible formatting characters (Unicode Cf) that make one name look like another:
+/// zero-width spaces and joiners, bidirectional controls, soft hyphens, BOMs.
+pub(crate) fn is_format(c: char) -> bool {
+    matches!(c,
+        '\u{ad}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}' | '\u{180e}'
+        | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}'
+        | '\u{e0001}' | '\u{e0020}'..='\u{e007f}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn local_paths_only() {
+        for ok in [
+            "/",
+            "/home",
+            "/a?b=c#d",
+            "/a%20b",
+            "/caf%C3%A9",
+            "/x;y=(1)*2!",
+        ] {
+            assert_eq!(local_path(ok), Some(ok), "{ok}");
+        }
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "home",
+            "",
+            "/a\nb",
+            "/a b",
+            "javascript:alert(1)",
+            "/café",
+            "/a\"b",
+            "/a{b}",
+            "/a<b>",
+            "/a|b",
+            "/a^b",
+            "/a`b",
+            "/a[b]",
+            "/50%",
+            "/%zz",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad}");
+        }
+        assert!(local_path(&format!("/{}", "a".repeat(1023))).is_some());
+        assert!(local_path(&format!("/{}", "a".repeat(1024))).is_none());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        /// Whatever passes can be put in a `Location` header by Rocket's `Redirect`
+        /// (which parses it as a URI reference) and stays on this site.
+        #[test]
+        fn every_accepted_path_is_a_local_uri_reference(path in "/[ -~\u{80}-\u{10ffff}]{0,40}") {
+            if let Some(path) = local_path(&path) {
+                let parsed = rocket::http::uri::Reference::parse(path);
+                prop_assert!(parsed.is_ok(), "{path}");
+                if let Ok(reference) = parsed {
+                    prop_assert!(reference.scheme().is_none() && reference.authority().is_none());
+                }
+            }
+        }
+
+        #[test]
+        fn names_never_keep_controls_or_invisible_characters(value in "\\PC{0,80}|[\u{0}-\u{2070}]{0,80}") {
+            if let Ok(Some(name)) = name("username", Some(&value)) {
+                prop_assert!(name.chars().count() <= MAX_NAME);
+                prop_assert!(!name.chars().any(|c| c.is_control() || is_format(c)));
+                prop_assert_eq!(name.trim(), name.as_str());
+            }
+        }
+    }
+}
