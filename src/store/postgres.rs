@@ -786,9 +786,16 @@ mod tests {
     use crate::store::{Claim, CredentialRecord, NewSession, Owner};
 
     async fn fresh_store() -> Option<Arc<PgStore>> {
-        let Ok(server) = std::env::var("PASSKEYS_TEST_POSTGRES") else {
-            eprintln!("SKIPPED: set PASSKEYS_TEST_POSTGRES to run the PostgreSQL store tests");
-            return None;
+        let server = match std::env::var("PASSKEYS_TEST_POSTGRES") {
+            Ok(skip) if skip == "skip" => {
+                eprintln!("SKIPPED (PASSKEYS_TEST_POSTGRES=skip): the PostgreSQL store tests");
+                return None;
+            }
+            Ok(server) => server,
+            Err(_) => panic!(
+                "built with the `postgres` feature: set PASSKEYS_TEST_POSTGRES to a server \
+                 url (`scripts/postgres.sh` starts one), or to `skip`"
+            ),
         };
         let name = format!("passkeys_store_{:032x}", rand::random::<u128>());
         let admin = sqlx::PgPool::connect(&format!("{server}/postgres"))
@@ -824,7 +831,7 @@ mod tests {
     /// Adding a passkey (which locks the account, then checks its session) and an account
     /// change (which locks the account, then ends sessions), run in parallel 200 times on
     /// two runtime threads: with one lock order, never a deadlock.
-    #[rocket::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn adding_a_passkey_and_an_account_change_take_locks_in_one_order() {
         let Some(store) = fresh_store().await else {
             return;

@@ -4,7 +4,7 @@
 //! over, side effects of a link, caching, duration bounds, and the app's own forms.
 //! Runs on the store suite's backend.
 
-mod support;
+use rocket_passkeys_testkit as support;
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};

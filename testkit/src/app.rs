@@ -2,9 +2,7 @@
 //! independent software authenticator (1Password's `passkey` crate) and a hand-built
 //! one that can be told to misbehave.
 
-#![allow(dead_code)]
-
-pub mod softkey;
+use crate::softkey;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -190,16 +188,37 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-/// The backend the store suite runs on: PostgreSQL when `PASSKEYS_TEST_POSTGRES` names a
-/// server (and the `postgres` feature is on), else a fresh SQLite file.
+/// The PostgreSQL server the suites run on: with the `postgres` feature,
+/// `PASSKEYS_TEST_POSTGRES` must name one (or say `skip`, to run on SQLite): a run built
+/// for PostgreSQL never quietly tests SQLite instead.
+pub fn postgres_server() -> Option<String> {
+    if !cfg!(feature = "postgres") {
+        return None;
+    }
+    match std::env::var("PASSKEYS_TEST_POSTGRES") {
+        Ok(skip) if skip == "skip" => {
+            eprintln!("PASSKEYS_TEST_POSTGRES=skip: this run tests SQLite only");
+            None
+        }
+        Ok(server) => Some(server),
+        Err(_) => panic!(
+            "built with the `postgres` feature, the suites run on PostgreSQL: set \
+             PASSKEYS_TEST_POSTGRES to a server url (`scripts/postgres.sh` starts one), or \
+             to `skip` to run them on SQLite"
+        ),
+    }
+}
+
+/// The backend the suites run on: PostgreSQL with the `postgres` feature (see
+/// [`postgres_server`]), else a fresh SQLite file.
 pub fn on_postgres() -> bool {
-    cfg!(feature = "postgres") && std::env::var("PASSKEYS_TEST_POSTGRES").is_ok()
+    postgres_server().is_some()
 }
 
 /// A fresh database for one app: a new PostgreSQL database, or a SQLite file in `dir`.
 pub async fn fresh_database(dir: &std::path::Path) -> String {
     #[cfg(feature = "postgres")]
-    if let Ok(server) = std::env::var("PASSKEYS_TEST_POSTGRES") {
+    if let Some(server) = postgres_server() {
         let name = format!("passkeys_test_{:032x}", rand::random::<u128>());
         let admin = sqlx::PgPool::connect(&format!("{server}/postgres"))
             .await

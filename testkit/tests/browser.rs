@@ -11,8 +11,7 @@
 //! unless `PASSKEYS_BROWSER_TESTS=require`. `PASSKEYS_SCREENSHOTS=1` (see
 //! `scripts/screenshots.sh`) saves the screens into `docs/screenshots/`.
 
-#[path = "browser_support/mod.rs"]
-mod browser_support;
+use rocket_passkeys_testkit::webdriver as browser_support;
 
 use browser_support::{
     browser_or_skip, poll, server_passkey_count, server_passkeys, submit_sign_up, wait_for_error,
@@ -646,7 +645,8 @@ fn password_app_with_a_code_prompts_after_the_code_and_a_passkey_skips_it() {
     let secret = browser.wait_for_visible("/totp", "#totp-secret");
     browser.wait_for_visible("/totp", "#totp-qr svg");
     browser.screenshot("totp-setup");
-    browser.fill("#code", &totp_code(&secret, 0));
+    let setup_code = totp_code(&secret, 0);
+    browser.fill("#code", &setup_code);
     browser.click("#totp-confirm");
     // With both factors now, the invitation is due again; left unanswered once more.
     wait_for_enrollment_prompt(&browser);
@@ -666,10 +666,10 @@ fn password_app_with_a_code_prompts_after_the_code_and_a_passkey_skips_it() {
     browser.open(&app, "/admin");
     browser.wait_for_visible("/admin", "#admin-refused");
 
-    // The code (the next step's: the one used at set-up never works again) completes
-    // the sign-in, and the prompt comes now.
+    // The code used at set-up never works again; the next step's completes the
+    // sign-in, and the prompt comes now.
     browser.open(&app, "/login/code?next=/");
-    browser.fill("#code", &totp_code(&secret, 0));
+    browser.fill("#code", &setup_code);
     browser.click("#code-submit");
     browser.wait_for_visible("/login/code", "#code-error");
     browser.fill("#code", &totp_code(&secret, 1));

@@ -1,7 +1,7 @@
 //! The core flows through the real routes, with a software authenticator as the browser,
 //! and the bad inputs a browser or an attacker can send, each with its answer.
 
-mod support;
+use rocket_passkeys_testkit as support;
 
 use rocket::http::{ContentType, Status};
 use serde_json::{json, Value};

@@ -2,7 +2,7 @@
 //! asserts the status, the stable code, that no session was issued, and that the store
 //! is unchanged. Cases covered elsewhere name their test in the README's security list.
 
-mod support;
+use rocket_passkeys_testkit as support;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

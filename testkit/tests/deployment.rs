@@ -1,6 +1,6 @@
 //! Deployment: passkeys stay bound to their rp id, related origins, proxies.
 
-mod support;
+use rocket_passkeys_testkit as support;
 
 use rocket::error::ErrorKind;
 use rocket::http::{ContentType, Header, Status};

@@ -5,7 +5,7 @@
 //! Needs `PASSKEYS_TEST_POSTGRES` (a server url) and the `postgres` feature; otherwise it
 //! says it was skipped. `.ci/run` starts a throwaway server and runs it.
 
-mod support;
+use rocket_passkeys_testkit as support;
 
 use rocket::http::Status;
 use rocket::local::asynchronous::Client;

@@ -6,7 +6,7 @@
 //! Runs for `FUZZ_SECONDS` (default 5; `.ci/run` gives it more) with the seed in
 //! `FUZZ_SEED` (printed, so a failure can be replayed). Seeds: `tests/fuzz-corpus/`.
 
-mod support;
+use rocket_passkeys_testkit as support;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

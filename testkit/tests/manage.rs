@@ -1,7 +1,7 @@
 //! Managing passkeys: list, rename, delete, the last-passkey guard, the step-up window,
 //! session revocation, the counter policy and the events hook.
 
-mod support;
+use rocket_passkeys_testkit as support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Storage faults: the database gone, locked, or failing inside a transaction. Each
 //! answers 503 JSON with `Retry-After`, never a 500, and leaves nothing half-written.
 
-mod support;
+use rocket_passkeys_testkit as support;
 
 use rocket::http::Status;
 use rocket_db_pools::Database;

@@ -6,7 +6,7 @@
 //! Every test runs on the store suite's backend (SQLite, or PostgreSQL with
 //! `PASSKEYS_TEST_POSTGRES`).
 
-mod support;
+use rocket_passkeys_testkit as support;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

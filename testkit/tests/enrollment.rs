@@ -1,7 +1,7 @@
 //! Progressive enrollment after a password sign-in, and the factors of a session, with a
 //! clock the test moves (no sleeping).
 
-mod support;
+use rocket_passkeys_testkit as support;
 
 use std::time::Duration;
 

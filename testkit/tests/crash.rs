@@ -2,11 +2,11 @@
 //! 100 times against one database file. No acknowledged registration is ever lost, and
 //! no half one is ever kept.
 
-mod support;
+use rocket_passkeys_testkit as support;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,13 +16,6 @@ use serde_json::{json, Value};
 use support::softkey::{SoftKey, Tamper};
 
 const ROUNDS: usize = 100;
-
-/// The example binary `cargo test` builds beside this test.
-fn example(name: &str) -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let path = exe.parent()?.parent()?.join("examples").join(name);
-    path.is_file().then_some(path)
-}
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -174,10 +167,7 @@ async fn check(db: &Path, acknowledged: &[String]) {
 
 #[rocket::async_test]
 async fn sigkill_during_registration_loses_nothing_acknowledged() {
-    let Some(binary) = example("passkeys_only") else {
-        eprintln!("SKIPPED: target/<profile>/examples/passkeys_only is not built; run the whole `cargo test`");
-        return;
-    };
+    let binary = rocket_passkeys_testkit::webdriver::example_binary("passkeys_only");
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("passkeys.sqlite");
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));

@@ -5,7 +5,7 @@
 //! database connection or ceremony is held by a slow body), and every slow connection is
 //! answered 408 `request_timeout` once `body_timeout` has passed, with nothing written.
 
-mod support;
+use rocket_passkeys_testkit as support;
 
 use std::net::{SocketAddr, TcpListener};
 use std::time::{Duration, Instant};

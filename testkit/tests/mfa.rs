@@ -3,7 +3,7 @@
 //! password, its one-time code, its passkeys), or two. So a stolen password cannot plant
 //! a passkey that skips the account's code. Runs on the store suite's backend.
 
-mod support;
+use rocket_passkeys_testkit as support;
 
 use rocket::http::Status;
 use rocket_passkeys::{Clock, Config, Event};

@@ -20,9 +20,6 @@
 //! Nothing leaves loopback: the app and chromedriver listen on 127.0.0.1 and Chromium
 //! runs with background networking, component updates, sync and QUIC turned off.
 
-// Shared by every browser test file; not each one uses every helper.
-#![allow(dead_code)]
-
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::Write;
@@ -286,7 +283,7 @@ impl Drop for App {
 /// per test process with the same cargo, profile and target directory; when it is up to
 /// date that is a no-op of a fraction of a second. (Cargo releases its build lock before
 /// it runs the tests.)
-fn example_binary(name: &str) -> PathBuf {
+pub fn example_binary(name: &str) -> PathBuf {
     static BUILT: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
 
     let exe = std::env::current_exe().expect("the test binary's path");
@@ -326,9 +323,14 @@ fn build_example(name: &str, profile_dir: &Path) {
             command.env_remove(&key);
         }
     }
-    command
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["build", "--quiet", "--example", name]);
+    command.current_dir(env!("CARGO_MANIFEST_DIR")).args([
+        "build",
+        "--quiet",
+        "-p",
+        "rocket_passkeys",
+        "--example",
+        name,
+    ]);
     match profile_dir.file_name().and_then(|n| n.to_str()) {
         Some("debug") => {}
         Some("release") => {
@@ -468,7 +470,8 @@ pub struct Browser {
     agent: ureq::Agent,
     /// `http://127.0.0.1:<port>/session/<id>`
     session_url: String,
-    driver: Driver,
+    /// Kept for its `Drop`, which stops chromedriver and Chromium.
+    _driver: Driver,
     // Removed after Chromium has quit (fields drop in order).
     _profile: TempDir,
 }
@@ -554,7 +557,7 @@ impl Browser {
         let browser = Browser {
             agent,
             session_url: format!("{driver_url}/session/{session}"),
-            driver,
+            _driver: driver,
             _profile: profile,
         };
         browser.command(
@@ -780,7 +783,7 @@ impl Browser {
         let png = STANDARD
             .decode(png.as_str().expect("screenshot is base64"))
             .expect("screenshot is base64");
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
         std::fs::create_dir_all(&dir).expect("create docs/screenshots");
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap_or_else(|err| panic!("write {}: {err}", path.display()));

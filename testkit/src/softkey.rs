@@ -73,7 +73,7 @@ impl SoftKey {
             user_handle: Vec::new(),
             counter: 0,
             rp_id: "localhost".into(),
-            origin: super::ORIGIN.into(),
+            origin: crate::app::ORIGIN.into(),
             cose_alg: -7,
         }
     }
