@@ -202,21 +202,13 @@ struct Account {
     password_hash: String,
     totp_secret: Option<Vec<u8>>,
     totp_last_step: Option<i64>,
-    totp_pending: Option<Vec<u8>>,
 }
 
-type AccountRow = (
-    String,
-    String,
-    String,
-    Option<Vec<u8>>,
-    Option<i64>,
-    Option<Vec<u8>>,
-);
+type AccountRow = (String, String, String, Option<Vec<u8>>, Option<i64>);
 
 async fn account(pool: &sqlx::SqlitePool, column: &str, value: &str) -> Option<Account> {
     let sql = format!(
-        "SELECT id, username, password_hash, totp_secret, totp_last_step, totp_pending \
+        "SELECT id, username, password_hash, totp_secret, totp_last_step \
          FROM app_users WHERE {column} = ?"
     );
     let row: Option<AccountRow> = sqlx::query_as(&sql)
@@ -226,15 +218,62 @@ async fn account(pool: &sqlx::SqlitePool, column: &str, value: &str) -> Option<A
         .ok()
         .flatten();
     row.map(
-        |(id, username, password_hash, totp_secret, totp_last_step, totp_pending)| Account {
+        |(id, username, password_hash, totp_secret, totp_last_step)| Account {
             id,
             username,
             password_hash,
             totp_secret,
             totp_last_step,
-            totp_pending,
         },
     )
+}
+
+/// The most wrong codes in a row before code entry pauses for the account: 30 s after
+/// the fifth, doubling with each wrong code after that, up to an hour. A password alone
+/// gets a handful of guesses an hour at a 6-digit code, not thousands a second.
+const CODE_ATTEMPTS: i64 = 5;
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Takes one code attempt for the account, atomically (so concurrent guesses cannot
+/// share one), or answers how many seconds code entry is paused.
+async fn take_attempt(pool: &sqlx::SqlitePool, id: &str) -> Result<(), i64> {
+    let now = now_secs();
+    let taken: Option<i64> = sqlx::query_scalar(
+        "UPDATE app_users SET code_failures = code_failures + 1 \
+         WHERE id = ? AND code_paused_until <= ? RETURNING code_failures",
+    )
+    .bind(id)
+    .bind(now)
+    .fetch_optional(pool)
+    .await
+    .ok()
+    .flatten();
+    match taken {
+        Some(failures) if failures <= CODE_ATTEMPTS => Ok(()),
+        Some(failures) => {
+            let pause = (30i64 << (failures - CODE_ATTEMPTS - 1).min(7)).min(3600);
+            let _ = sqlx::query("UPDATE app_users SET code_paused_until = ? WHERE id = ?")
+                .bind(now + pause)
+                .bind(id)
+                .execute(pool)
+                .await;
+            Err(pause)
+        }
+        None => {
+            let until: i64 =
+                sqlx::query_scalar("SELECT code_paused_until FROM app_users WHERE id = ?")
+                    .bind(id)
+                    .fetch_one(pool)
+                    .await
+                    .unwrap_or(now + 30);
+            Err((until - now).max(1))
+        }
+    }
 }
 
 // ---- pages -----------------------------------------------------------------------------
@@ -465,6 +504,20 @@ async fn code(
         return sqlite_only();
     };
     let next = form.next.unwrap_or("/");
+    // A bad `next` is refused before the code is spent on it.
+    if !rocket_passkeys::is_local_path(next) {
+        return Answer::refused(Status::BadRequest, "Error", "<p>Bad address.</p>");
+    }
+    if let Err(pause) = take_attempt(pool, user.id()).await {
+        let error = format!(
+            "<p class=\"passkeys-error\" id=\"code-error\">Too many wrong codes. Try again in {pause} seconds.</p>"
+        );
+        return Answer::refused(
+            Status::TooManyRequests,
+            "Enter your code",
+            &code_form(next, &error),
+        );
+    }
     let account = account(pool, "id", user.id()).await;
     let checked = account.as_ref().and_then(|a| {
         let totp = totp(a.totp_secret.as_deref()?, &a.username)?;
@@ -478,9 +531,10 @@ async fn code(
             &code_form(next, error),
         );
     };
-    // Spent: the same code, or an older one, never works again.
+    // Spent: the same code, or an older one, never works again; the count of wrong
+    // codes starts over.
     let spent = sqlx::query(
-        "UPDATE app_users SET totp_last_step = ? WHERE id = ? \
+        "UPDATE app_users SET totp_last_step = ?, code_failures = 0 WHERE id = ? \
          AND (totp_last_step IS NULL OR totp_last_step < ?)",
     )
     .bind(step)
@@ -528,8 +582,24 @@ fn setup_page(username: &str, secret: &[u8], error: &str) -> Option<String> {
     ))
 }
 
+/// The key being set up, kept in this browser (a private cookie: encrypted, so neither
+/// read nor changed there) until a code from it confirms it: another session of the
+/// account cannot swap in a key of its own.
+const PENDING_KEY: &str = "totp_pending";
+
+fn pending_key(cookies: &CookieJar<'_>, user_id: &str) -> Option<Vec<u8>> {
+    let value = cookies.get_private(PENDING_KEY)?;
+    let (owner, hex) = value.value().split_once(':')?;
+    if owner != user_id || hex.len() != 40 {
+        return None;
+    }
+    (0..20)
+        .map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect()
+}
+
 #[get("/totp")]
-async fn totp_page(user: PasskeyUser, db: &State<PasskeysDb>) -> Answer {
+async fn totp_page(user: PasskeyUser, db: &State<PasskeysDb>, cookies: &CookieJar<'_>) -> Answer {
     let Some(pool) = db.sqlite() else {
         return sqlite_only();
     };
@@ -539,17 +609,19 @@ async fn totp_page(user: PasskeyUser, db: &State<PasskeysDb>) -> Answer {
     if account.totp_secret.is_some() {
         return Answer::redirect(Redirect::to("/"));
     }
-    // A new key each time the page opens, kept aside until a code from it confirms it.
+    // A new key each time the page opens.
     let mut secret = vec![0u8; 20];
     OsRng.fill_bytes(&mut secret);
-    let saved = sqlx::query("UPDATE app_users SET totp_pending = ? WHERE id = ?")
-        .bind(&secret)
-        .bind(&account.id)
-        .execute(pool)
-        .await;
-    match (saved, setup_page(&account.username, &secret, "")) {
-        (Ok(_), Some(body)) => Answer::Page(page("Two-step sign-in", &body)),
-        _ => Answer::refused(Status::ServiceUnavailable, "Error", "<p>Try again.</p>"),
+    let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    let cookie = rocket::http::Cookie::build((PENDING_KEY, format!("{}:{hex}", account.id)))
+        .path("/totp")
+        .http_only(true)
+        .same_site(rocket::http::SameSite::Strict)
+        .max_age(rocket::time::Duration::minutes(15));
+    cookies.add_private(cookie);
+    match setup_page(&account.username, &secret, "") {
+        Some(body) => Answer::Page(page("Two-step sign-in", &body)),
+        None => Answer::refused(Status::ServiceUnavailable, "Error", "<p>Try again.</p>"),
     }
 }
 
@@ -571,7 +643,7 @@ async fn totp_confirm(
     let Some(account) = account(pool, "id", user.id()).await else {
         return Answer::refused(Status::NotFound, "Error", "<p>No such account.</p>");
     };
-    let Some(pending) = account.totp_pending.clone() else {
+    let Some(pending) = pending_key(cookies, &account.id) else {
         return Answer::redirect(Redirect::to("/totp"));
     };
     let step = totp(&pending, &account.username).and_then(|t| check_code(&t, form.code, None));
@@ -581,16 +653,22 @@ async fn totp_confirm(
         return Answer::refused(Status::BadRequest, "Two-step sign-in", &body);
     };
     let enabled = sqlx::query(
-        "UPDATE app_users SET totp_secret = totp_pending, totp_pending = NULL, \
-         totp_last_step = ? WHERE id = ? AND totp_secret IS NULL",
+        "UPDATE app_users SET totp_secret = ?, totp_last_step = ?, code_failures = 0 \
+         WHERE id = ? AND totp_secret IS NULL",
     )
+    .bind(&pending)
     .bind(step)
     .bind(&account.id)
     .execute(pool)
     .await;
-    if enabled.is_err() {
-        return Answer::refused(Status::ServiceUnavailable, "Error", "<p>Try again.</p>");
+    if !enabled.is_ok_and(|r| r.rows_affected() == 1) {
+        return Answer::refused(
+            Status::Conflict,
+            "Error",
+            "<p>Two-step sign-in is on already.</p>",
+        );
     }
+    cookies.remove_private(rocket::http::Cookie::build(PENDING_KEY).path("/totp"));
     // The account's ways to sign in changed: the crate learns its factors (so a session
     // holding the password alone can no longer add a passkey), and the user's other
     // sessions end. This session just proved the code: it holds both factors now.
@@ -647,7 +725,8 @@ fn rocket() -> _ {
                      username TEXT NOT NULL UNIQUE COLLATE NOCASE, password_hash TEXT NOT NULL)",
                     "ALTER TABLE app_users ADD COLUMN totp_secret BLOB",
                     "ALTER TABLE app_users ADD COLUMN totp_last_step INTEGER",
-                    "ALTER TABLE app_users ADD COLUMN totp_pending BLOB",
+                    "ALTER TABLE app_users ADD COLUMN code_failures INTEGER NOT NULL DEFAULT 0",
+                    "ALTER TABLE app_users ADD COLUMN code_paused_until INTEGER NOT NULL DEFAULT 0",
                 ] {
                     if let Err(e) = sqlx::query(sql).execute(pool).await {
                         // The columns of an existing table may be there already.

@@ -72,6 +72,16 @@ pub(crate) fn name(field: &str, value: Option<&str>) -> Result<Option<String>, E
     Ok(Some(value.to_string()))
 }
 
+/// What usernames are compared by: compatibility forms and case folded away (NFKC of
+/// the lower case of NFKC), so `Émile`, `émile` and `ＥＭＩＬＥ`-style variants, or a
+/// `K` written as the Kelvin sign, are one name. Unique per account, and the key of every
+/// lookup and decoy, so no two spellings of a name can answer differently.
+pub(crate) fn username_key(username: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let lower: String = username.nfkc().collect::<String>().to_lowercase();
+    lower.nfkc().collect()
+}
+
 /// Invisible formatting characters (Unicode Cf) that make one name look like another:
 /// zero-width spaces and joiners, bidirectional controls, soft hyphens, BOMs.
 pub(crate) fn is_format(c: char) -> bool {
@@ -123,6 +133,20 @@ mod tests {
         }
         assert!(local_path(&format!("/{}", "a".repeat(1023))).is_some());
         assert!(local_path(&format!("/{}", "a".repeat(1024))).is_none());
+    }
+
+    #[test]
+    fn spellings_of_one_name_share_a_key() {
+        for (a, b) in [
+            ("kilo", "\u{212a}ilo"),
+            ("ñandú", "ÑANDÚ"),
+            ("émile", "E\u{301}MILE"),
+            ("alice", "ＡＬＩＣＥ"),
+            ("Straße", "straße"),
+        ] {
+            assert_eq!(username_key(a), username_key(b), "{a} / {b}");
+        }
+        assert_ne!(username_key("alice"), username_key("alicia"));
     }
 
     proptest! {

@@ -89,5 +89,12 @@ pub use fairing::PasskeysFairing;
 pub use guards::{MultiFactor, PasskeyUser, RecentSignIn};
 pub use passkeys::{AppUser, EnrollmentStats, Passkeys};
 pub use routes::SameOrigin;
+
+/// Whether `path` is a place this crate would send people: a local path (one leading
+/// `/`) made only of what a URI may carry unescaped, at most 1024 bytes. The same rule as
+/// every `next` the crate accepts; for the app's own redirects.
+pub fn is_local_path(path: &str) -> bool {
+    input::local_path(path).is_some()
+}
 pub use session::Factor;
 pub use store::pool::{PasskeysConnection, PasskeysDb, PasskeysPool};

@@ -19,8 +19,9 @@
  *       Ends the session.
  *   [data-passkey-action="rename"], [data-passkey-action="delete"]
  *       On the manage screen, inside the passkey's [data-passkey-id] row (which holds
- *       input[name="name"]). Delete asks for confirmation. Adding or deleting may ask
- *       for a passkey sign-in first when the session is old (reauth_required).
+ *       input[name="name"]). Delete asks for confirmation. Adding, renaming or deleting
+ *       may ask for a passkey sign-in first: when the session is old (reauth_required),
+ *       or lacks a factor of the account (factor_required).
  *   #passkeys-manage[data-rp-id][data-user-id][data-username][data-display-name]
  *                   [data-credential-ids]
  *       Lets the script tell the passkey provider which passkeys still exist and the
@@ -323,7 +324,7 @@
 
   async function rename(el) {
     const { id, name } = row(el);
-    await api('/credentials/' + encodeURIComponent(id), { name }, 'PATCH');
+    await withReauth(() => api('/credentials/' + encodeURIComponent(id), { name }, 'PATCH'));
     location.reload();
   }
 

@@ -18,3 +18,8 @@ DROP INDEX IF EXISTS passkey_sessions_credential;
 -- The account's ways to sign in besides passkeys, as the app reports them (factor bits):
 -- a session may add a passkey only when it holds all of them (or two factors).
 ALTER TABLE passkey_users ADD COLUMN IF NOT EXISTS account_factors BIGINT NOT NULL DEFAULT 0;
+
+-- Usernames are compared by a key the crate computes (compatibility forms and case
+-- folded): unique, and filled for existing accounts at launch.
+ALTER TABLE passkey_users ADD COLUMN IF NOT EXISTS username_key TEXT;
+CREATE UNIQUE INDEX IF NOT EXISTS passkey_users_username_key ON passkey_users (username_key);

@@ -19,3 +19,9 @@ DROP INDEX IF EXISTS passkey_sessions_credential;
 -- 2 a password, 4 a one-time code, 8 an email link, 16 another identity provider): a
 -- session may add a passkey only when it holds all of them (or two factors).
 ALTER TABLE passkey_users ADD COLUMN account_factors INTEGER NOT NULL DEFAULT 0;
+
+-- Usernames are compared by a key the crate computes (compatibility forms and case
+-- folded, for every script, not just ASCII): unique, and filled for existing accounts
+-- at launch.
+ALTER TABLE passkey_users ADD COLUMN username_key TEXT;
+CREATE UNIQUE INDEX passkey_users_username_key ON passkey_users (username_key);

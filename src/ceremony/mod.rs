@@ -7,6 +7,8 @@
 //! user handle *and* credential id; and opening the session.
 
 mod checks;
+mod decoys;
+pub(crate) use decoys::Decoys;
 pub(crate) mod started;
 
 use std::sync::Arc;
@@ -14,7 +16,6 @@ use std::sync::Arc;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use webauthn_rs::prelude::{
     CreationChallengeResponse, Credential, DiscoverableAuthentication, Passkey,
     PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
@@ -76,15 +77,13 @@ pub(crate) struct Ceremonies {
     pub clock: Arc<dyn Clock>,
     pub events: Arc<dyn Events>,
     pub providers: Providers,
-    /// Keys the decoy credential ids of unknown usernames.
-    pub secret: [u8; 32],
     /// The sign-in state webauthn-rs makes (the same for every sign-in but its
     /// challenge), filled with the sealed challenge at each finish.
     pub sign_in_state: StateTemplate,
     /// The usernameless sign-in options webauthn-rs makes, the same but for the challenge.
     pub sign_in_options: RequestChallengeResponse,
-    /// The passkey id lengths of a sample of accounts, for decoys.
-    pub decoy_shapes: parking_lot::RwLock<Vec<(Uuid, Vec<usize>)>>,
+    /// The credential ids offered for names without passkeys.
+    pub decoys: decoys::Decoys,
 }
 
 impl Ceremonies {
@@ -205,6 +204,29 @@ impl Ceremonies {
         }
         let started = self.started(purpose, &options.public_key.challenge, next)?;
         Ok((options, started))
+    }
+
+    /// Refuses (`factor_required`) a session that may not change the account's passkeys:
+    /// adding, renaming, deleting one, or answering the invitation to create one needs
+    /// every factor the account has (or two), as adding does; else a password alone
+    /// could delete the owner's passkey and then add its own.
+    pub async fn may_change_passkeys(&self, session: &SessionRecord) -> Result<(), Error> {
+        let has_passkeys = !self
+            .store
+            .credentials(session.user.handle)
+            .await?
+            .is_empty();
+        let may = may_add_passkey(
+            session.factors,
+            session.user_verified,
+            session.user.factors,
+            has_passkeys,
+        );
+        if may {
+            Ok(())
+        } else {
+            Err(Error::factor_required())
+        }
     }
 
     /// The ids of the account's passkeys, which a new one must not repeat.
@@ -515,49 +537,20 @@ impl Ceremonies {
         Ok((options, started))
     }
 
-    /// Options for a username without passkeys that look like a real account's: the
-    /// same fields as webauthn-rs gives a real account, and credential ids derived from
-    /// the username (the same on every request) with the count and lengths of one real
-    /// account's passkeys, chosen by the username among a sample of accounts (rendezvous
-    /// hashing, so a new account changes few decoys). Over many names, decoys follow the
-    /// site's own distribution of passkeys per account and id lengths.
+    /// Options for a username without passkeys with the same fields as a real account's
+    /// and decoy credential ids ([`decoys`]).
     fn decoy_options(&self, username: &str) -> RequestChallengeResponse {
         let mut options = self.discoverable();
-        let name = username.to_lowercase();
-        let keyed = |parts: &[&[u8]]| {
-            let mut hasher = Sha256::new();
-            hasher.update(self.secret);
-            for part in parts {
-                hasher.update((part.len() as u64).to_be_bytes());
-                hasher.update(part);
-            }
-            hasher.finalize()
-        };
-        let shapes = self.decoy_shapes.read();
-        let lengths = shapes
-            .iter()
-            .max_by_key(|(handle, _)| keyed(&[name.as_bytes(), handle.as_bytes()]))
-            .map_or(&[16][..], |(_, lengths)| &lengths[..]);
         options.mediation = None;
         options.public_key.extensions = None;
-        options.public_key.allow_credentials = lengths
-            .iter()
-            .enumerate()
-            .map(|(i, &len)| {
-                let mut id = Vec::with_capacity(len + 32);
-                let mut block = 0u32;
-                while id.len() < len {
-                    let index = (i as u32).to_be_bytes();
-                    let part = keyed(&[b"decoy", name.as_bytes(), &index, &block.to_be_bytes()]);
-                    id.extend_from_slice(&part);
-                    block += 1;
-                }
-                id.truncate(len);
-                AllowCredentials {
-                    type_: "public-key".into(),
-                    id,
-                    transports: None,
-                }
+        options.public_key.allow_credentials = self
+            .decoys
+            .ids(&input::username_key(username))
+            .into_iter()
+            .map(|id| AllowCredentials {
+                type_: "public-key".into(),
+                id,
+                transports: None,
             })
             .collect();
         options
@@ -565,8 +558,8 @@ impl Ceremonies {
 
     /// Takes a new sample of the accounts decoys imitate.
     pub async fn refresh_decoys(&self) -> Result<(), StoreError> {
-        let shapes = self.store.passkey_shapes(DECOY_SAMPLE).await?;
-        *self.decoy_shapes.write() = shapes;
+        let accounts = self.store.passkey_shapes(DECOY_SAMPLE).await?;
+        self.decoys.refresh(accounts);
         Ok(())
     }
 

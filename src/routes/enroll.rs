@@ -95,6 +95,8 @@ async fn answer(
         return Err(Error::unauthorized());
     };
     let body = body?.0;
+    // The answer changes what the account is offered: the same session as the prompt's.
+    passkeys.ceremonies.may_change_passkeys(session).await?;
     let settings = &passkeys.ceremonies.settings;
     let next = match body.next.as_deref() {
         None | Some("") => settings.after_sign_in.clone(),

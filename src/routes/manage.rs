@@ -118,6 +118,7 @@ async fn rename(
     let name = clean_passkey_name(&body?.0.name)?;
     let id = credential_id(id)?;
     let ceremonies = &passkeys.ceremonies;
+    ceremonies.may_change_passkeys(session).await?;
     let handle = session.user.handle;
     if !ceremonies
         .store
@@ -150,6 +151,7 @@ async fn remove(
     let (session, token_hash) = signed_in(session)?;
     let id = credential_id(id)?;
     let ceremonies = &passkeys.ceremonies;
+    ceremonies.may_change_passkeys(session).await?;
     if ceremonies.now() - session.created_at > ceremonies.settings.reauth_max_age {
         return Err(Error::reauth_required());
     }

@@ -44,6 +44,22 @@ pub(crate) fn stored_passkey(
     ))
 }
 
+/// The outcome of giving an existing account its username key: one whose name another
+/// account already has under the key (two spellings of one name, from before keys) keeps
+/// none, with a warning: it still signs in without a username.
+pub(crate) fn keyed(result: Result<(), StoreError>, username: &str) -> Result<(), StoreError> {
+    match result {
+        Err(StoreError::Duplicate(_)) => {
+            log::warn!(
+                "passkeys: the account {username:?} has a username another account has in \
+                 another spelling; it signs in without a username only"
+            );
+            Ok(())
+        }
+        other => other,
+    }
+}
+
 /// Rows of (user handle, passkey id length), ordered by handle, as one list per account.
 pub(crate) fn shapes(rows: Vec<(Vec<u8>, i64)>) -> Result<Vec<(Uuid, Vec<usize>)>, StoreError> {
     let mut shapes: Vec<(Uuid, Vec<usize>)> = Vec::new();

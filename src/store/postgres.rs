@@ -11,6 +11,7 @@ use super::{
     EnrollmentRecord, NewSession, Owner, SessionRecord, Store, UserRecord,
 };
 use crate::error::StoreError;
+use crate::input::username_key;
 
 /// The schema, in order; the version is kept in `passkey_schema`.
 const MIGRATIONS: &[&str] = &[
@@ -31,9 +32,9 @@ fn backend(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &e {
         if db.is_unique_violation() {
             return match db.constraint() {
-                Some("passkey_users_username") | Some("passkey_users_user_id_key") => {
-                    StoreError::Duplicate("username")
-                }
+                Some("passkey_users_username")
+                | Some("passkey_users_username_key")
+                | Some("passkey_users_user_id_key") => StoreError::Duplicate("username"),
                 Some("passkey_credentials_pkey") => StoreError::Duplicate("credential"),
                 _ => StoreError::Backend(e.to_string()),
             };
@@ -171,14 +172,28 @@ impl Store for PgStore {
                 .await
                 .map_err(backend)?;
         }
+        // Accounts from before usernames had keys get theirs.
+        let unkeyed: Vec<(Vec<u8>, String)> =
+            sqlx::query_as("SELECT handle, username FROM passkey_users WHERE username_key IS NULL")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        for (handle, username) in unkeyed {
+            let keyed = sqlx::query("UPDATE passkey_users SET username_key = $1 WHERE handle = $2")
+                .bind(username_key(&username))
+                .bind(&handle)
+                .execute(&self.pool)
+                .await;
+            super::keyed(keyed.map(|_| ()).map_err(backend), &username)?;
+        }
         Ok(())
     }
 
     async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
         sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM passkey_users WHERE lower(username) = lower($1)"
+            "SELECT {USER_COLUMNS} FROM passkey_users WHERE username_key = $1"
         ))
-        .bind(username)
+        .bind(username_key(username))
         .fetch_optional(&self.pool)
         .await
         .map_err(backend)?
@@ -237,13 +252,14 @@ impl Store for PgStore {
             Owner::New { user, .. } => {
                 sqlx::query(
                     "INSERT INTO passkey_users (handle, user_id, username, display_name, \
-                     created_at) VALUES ($1, $2, $3, $4, $5)",
+                     created_at, username_key) VALUES ($1, $2, $3, $4, $5, $6)",
                 )
                 .bind(&user.handle.as_bytes()[..])
                 .bind(&user.user_id)
                 .bind(&user.username)
                 .bind(&user.display_name)
                 .bind(credential.created_at)
+                .bind(username_key(&user.username))
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
@@ -452,9 +468,10 @@ impl Store for PgStore {
     async fn upsert_user(&self, user: &UserRecord, now: i64) -> Result<UserRecord, StoreError> {
         let row = sqlx::query(
             "INSERT INTO passkey_users (handle, user_id, username, display_name, created_at, \
-             other_sign_in, account_factors) VALUES ($1, $2, $3, $4, $5, TRUE, $6) \
+             other_sign_in, account_factors, username_key) VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7) \
              ON CONFLICT (user_id) DO UPDATE SET \
              username = EXCLUDED.username, display_name = EXCLUDED.display_name, \
+             username_key = EXCLUDED.username_key, \
              other_sign_in = TRUE, account_factors = EXCLUDED.account_factors \
              RETURNING handle, user_id, username, display_name, account_factors",
         )
@@ -464,6 +481,7 @@ impl Store for PgStore {
         .bind(&user.display_name)
         .bind(now)
         .bind(i64::from(user.factors))
+        .bind(username_key(&user.username))
         .fetch_one(&self.pool)
         .await
         .map_err(backend)?;

@@ -18,6 +18,7 @@ use super::{
     EnrollmentRecord, NewSession, Owner, SessionRecord, Store, UserRecord,
 };
 use crate::error::StoreError;
+use crate::input::username_key;
 
 /// The schema, in order. Each runs once; the version is kept in `PRAGMA user_version`.
 const MIGRATIONS: &[&str] = &[
@@ -166,6 +167,20 @@ impl Store for SqliteStore {
                 .await
                 .map_err(backend)?;
         }
+        // Accounts from before usernames had keys get theirs.
+        let unkeyed: Vec<(Vec<u8>, String)> =
+            sqlx::query_as("SELECT handle, username FROM passkey_users WHERE username_key IS NULL")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        for (handle, username) in unkeyed {
+            let keyed = sqlx::query("UPDATE passkey_users SET username_key = ? WHERE handle = ?")
+                .bind(username_key(&username))
+                .bind(&handle)
+                .execute(&self.pool)
+                .await;
+            super::keyed(keyed.map(|_| ()).map_err(backend), &username)?;
+        }
         Ok(())
     }
 
@@ -177,9 +192,9 @@ impl Store for SqliteStore {
         }
         let epoch = self.cache.epoch();
         let user = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM passkey_users WHERE username = ?"
+            "SELECT {USER_COLUMNS} FROM passkey_users WHERE username_key = ?"
         ))
-        .bind(username)
+        .bind(username_key(username))
         .fetch_optional(&self.pool)
         .await
         .map_err(backend)?
@@ -265,12 +280,13 @@ impl Store for SqliteStore {
         match owner {
             Owner::New { user, .. } => {
                 sqlx::query(
-                    "INSERT INTO passkey_users (handle, user_id, username, display_name, \
-                     created_at) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO passkey_users (handle, user_id, username, username_key, \
+                     display_name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 )
                 .bind(&user.handle.as_bytes()[..])
                 .bind(&user.user_id)
                 .bind(&user.username)
+                .bind(username_key(&user.username))
                 .bind(&user.display_name)
                 .bind(credential.created_at)
                 .execute(&mut *tx)
@@ -458,16 +474,18 @@ impl Store for SqliteStore {
 
     async fn upsert_user(&self, user: &UserRecord, now: i64) -> Result<UserRecord, StoreError> {
         let row = sqlx::query(
-            "INSERT INTO passkey_users (handle, user_id, username, display_name, created_at, \
-             other_sign_in, account_factors) VALUES (?, ?, ?, ?, ?, 1, ?) \
+            "INSERT INTO passkey_users (handle, user_id, username, username_key, display_name, \
+             created_at, other_sign_in, account_factors) VALUES (?, ?, ?, ?, ?, ?, 1, ?) \
              ON CONFLICT (user_id) DO UPDATE SET \
-             username = excluded.username, display_name = excluded.display_name, \
+             username = excluded.username, username_key = excluded.username_key, \
+             display_name = excluded.display_name, \
              other_sign_in = 1, account_factors = excluded.account_factors \
              RETURNING handle, user_id, username, display_name, account_factors",
         )
         .bind(&user.handle.as_bytes()[..])
         .bind(&user.user_id)
         .bind(&user.username)
+        .bind(username_key(&user.username))
         .bind(&user.display_name)
         .bind(now)
         .bind(i64::from(user.factors))
@@ -757,8 +775,8 @@ struct CacheInner {
     credentials: HashMap<Vec<u8>, CredentialRecord>,
     /// Each account's passkey ids, oldest first.
     lists: HashMap<Uuid, Vec<Vec<u8>>>,
-    /// Accounts by username, folded as the `NOCASE` column compares (ASCII only); none
-    /// for a name known to have no account.
+    /// Accounts by username key ([`username_key`]); none for a name known to have no
+    /// account.
     users: HashMap<String, Option<UserRecord>>,
     /// The username each cached account is kept under.
     user_names: HashMap<Uuid, String>,
@@ -835,7 +853,7 @@ impl Cache {
     /// The cached answer for this name: an account, or none known to have it.
     fn user(&self, username: &str) -> Option<Option<UserRecord>> {
         let inner = self.inner.lock();
-        inner.users.get(&username.to_ascii_lowercase()).cloned()
+        inner.users.get(&username_key(username)).cloned()
     }
 
     /// Caches what the database answered for `username` at `epoch`.
@@ -845,7 +863,7 @@ impl Cache {
             return;
         }
         inner.make_room();
-        let key = username.to_ascii_lowercase();
+        let key = username_key(username);
         if let Some(user) = user {
             inner.user_names.insert(user.handle, key.clone());
         }
@@ -859,7 +877,7 @@ impl Cache {
         if let Some(name) = inner.user_names.remove(&handle) {
             inner.users.remove(&name);
         }
-        inner.users.remove(&username.to_ascii_lowercase());
+        inner.users.remove(&username_key(username));
     }
 
     /// A passkey was stored (read at `epoch`): its account's list changed.

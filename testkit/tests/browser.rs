@@ -725,3 +725,40 @@ fn password_app_forms_refuse_other_sites() {
     };
     assert!(status < 400, "own origin: {status}");
 }
+
+#[test]
+fn password_app_pauses_code_entry_after_five_wrong_codes() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let app = App::start(PASSWORD_APP);
+    browser.add_authenticator(UserVerification::Succeeds);
+    password_sign_up(&browser, &app, "ida");
+    wait_for_enrollment_prompt(&browser);
+    browser.open(&app, "/totp");
+    let secret = browser.wait_for_visible("/totp", "#totp-secret");
+    browser.fill("#code", &totp_code(&secret, 0));
+    browser.click("#totp-confirm");
+    wait_for_enrollment_prompt(&browser);
+    browser.open(&app, "/");
+    password_app_sign_out(&browser);
+
+    // Someone with the password guesses codes: five wrong ones, then a pause in which
+    // even the right code is not looked at.
+    password_sign_in(&browser, &app, "ida");
+    browser.wait_for_visible("/login/code", "#code");
+    for guess in ["000000", "111111", "222222", "333333", "444444"] {
+        browser.fill("#code", guess);
+        browser.click("#code-submit");
+        let error = browser.wait_for_visible("/login/code", "#code-error");
+        assert!(error.contains("did not work"), "{guess}: {error}");
+    }
+    browser.fill("#code", &totp_code(&secret, 1));
+    browser.click("#code-submit");
+    poll("the pause", || {
+        let text = browser.page_text().map_err(|e| e.to_string())?;
+        Ok(text.contains("Too many wrong codes").then_some(()))
+    });
+    browser.open(&app, "/admin");
+    browser.wait_for_visible("/admin", "#admin-refused");
+}

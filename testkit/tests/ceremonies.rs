@@ -961,9 +961,10 @@ async fn every_change_shows_at_once_despite_the_cache() {
         .collect();
     assert!(names.contains(&"Work laptop"), "{names:?}");
 
-    // The app renames the user: the new name finds the account, the old one does not.
+    // The app renames the user (a sign-in with a password and a code): the new name
+    // finds the account, the old one does not.
     let (status, _) = browser
-        .post_form("/login?id=u-77&name=beta&next=/&otp=false")
+        .post_form("/login?id=u-77&name=beta&next=/&otp=true")
         .await;
     assert_eq!(status, Status::SeeOther);
     assert_eq!(offered(&mut browser, "beta").await.len(), 2);

@@ -150,9 +150,44 @@ async fn unknown_usernames_look_like_real_accounts_in_every_field_count_and_leng
 }
 
 #[rocket::async_test]
+async fn spellings_of_a_name_answer_alike_whether_or_not_it_has_an_account() {
+    let app = TestApp::new().await;
+    account_with(&app, "kilo", &[32]).await;
+    account_with(&app, "ñandú", &[16, 20]).await;
+    passkeys(&app).purge_expired().await.expect("refresh");
+    let mut browser = app.browser();
+    // Two spellings of one name (the Kelvin sign for K, case, a combining accent):
+    // the same ids whether the name is an account's or not.
+    for (a, b) in [
+        ("kilo", "\u{212a}ilo"),
+        ("ñandú", "ÑANDÚ"),
+        ("kappa", "\u{212a}APPA"),
+        ("émile", "E\u{301}MILE"),
+    ] {
+        let first = start_for(&mut browser, a).await;
+        let second = start_for(&mut browser, b).await;
+        assert_eq!(
+            first["publicKey"]["allowCredentials"], second["publicKey"]["allowCredentials"],
+            "{a} / {b}"
+        );
+    }
+    // And one name cannot be taken twice in two spellings.
+    for taken in ["\u{212a}ILO", "ÑANDÚ", "n\u{303}andu\u{301}"] {
+        browser
+            .post("/passkeys/register/start", &json!({ "username": taken }))
+            .await
+            .assert_error(Status::Conflict, "username_taken");
+    }
+}
+
+#[rocket::async_test]
 async fn unknown_and_known_usernames_take_the_same_time() {
     let app = TestApp::new().await;
     account_with(&app, "known", &[32]).await;
+    // A site with many accounts: decoys are chosen among all of them in the same time.
+    for i in 0..300 {
+        support::soft_account(&app, &format!("member{i}")).await;
+    }
     passkeys(&app).purge_expired().await.expect("refresh");
     let mut browser = app.browser();
     let (mut known, mut unknown) = (Vec::new(), Vec::new());

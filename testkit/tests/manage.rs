@@ -229,14 +229,29 @@ async fn the_last_passkey_of_a_passkeys_only_account_stays() {
 }
 
 #[rocket::async_test]
-async fn a_password_user_may_delete_their_only_passkey() {
+async fn a_password_user_may_delete_their_only_passkey_with_it_not_with_the_password() {
     let app = TestApp::new().await;
     let mut browser = app.browser();
     browser.password_sign_in("eve", "/").await;
     assert_eq!(browser.add_passkey().await.status, Status::Ok);
     let id = list(&mut browser).await[0]["id"].clone();
-    assert_eq!(delete(&mut browser, &id).await.status, Status::Ok);
-    assert!(list(&mut browser).await.is_empty());
+    // The password alone can neither delete nor rename it (nor, then, add its own).
+    let mut password = app.browser();
+    password.password_sign_in("eve", "/").await;
+    let before = app.snapshot().await;
+    delete(&mut password, &id)
+        .await
+        .assert_error(Status::Forbidden, "factor_required");
+    rename(&mut password, &id, "Mine now")
+        .await
+        .assert_error(Status::Forbidden, "factor_required");
+    assert_eq!(app.snapshot().await, before);
+    // A sign-in with the passkey may: the account keeps its password.
+    let mut passkey = app.browser();
+    passkey.authenticator = browser.authenticator;
+    assert_eq!(passkey.sign_in(None).await.status, Status::Ok);
+    assert_eq!(delete(&mut passkey, &id).await.status, Status::Ok);
+    assert!(list(&mut passkey).await.is_empty());
 }
 
 #[rocket::async_test]

@@ -40,6 +40,11 @@ async fn a_password_alone_cannot_add_a_passkey_to_an_account_with_a_code() {
         .await
         .assert_error(Status::Forbidden, "factor_required");
     assert!(!browser.holds("passkeys_registration"), "nothing started");
+    // Nor can it answer the invitation for the account.
+    browser
+        .post("/passkeys/enroll/never", &json!({}))
+        .await
+        .assert_error(Status::Forbidden, "factor_required");
     // The prompt page does not show itself to this session either.
     let page = browser.get(PROMPT).await;
     assert_eq!(page.status, Status::SeeOther);
