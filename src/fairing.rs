@@ -11,19 +11,24 @@ use rocket_db_pools::Database;
 use webauthn_rs::prelude::WebauthnBuilder;
 
 use crate::accounts::Accounts;
-use crate::ceremony::Ceremonies;
+use crate::base::Core;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Settings};
+use crate::cookies::Cookies;
 use crate::events::{Events, LogEvents};
 use crate::limit::Limiter;
+use crate::passkeys::Parts as PasskeysParts;
 use crate::passkeys::Passkeys;
 use crate::providers::Providers;
 use crate::routes;
 use crate::screens::Screens;
-use crate::session::Cookies;
+use crate::service::ceremonies::{Ceremonies, Services};
+use crate::service::enrollment::Enrollment;
+use crate::service::management::Management;
+use crate::service::sessions::Sessions;
 use crate::store::pool::{Backend, PasskeysDb};
 use crate::store::sqlite::SqliteStore;
-use crate::store::Store;
+use crate::store::{SharedCounts, Store};
 
 /// The default database: an embedded SQLite file beside the app.
 const DEFAULT_DATABASE_URL: &str = "sqlite://passkeys.sqlite";
@@ -140,15 +145,19 @@ impl Fairing for PasskeysFairing {
             let Some(db) = PasskeysDb::fetch(&rocket) else {
                 return fail(rocket, "the passkeys database did not start");
             };
-            let store = open_store(&db.0);
+            let (store, shared) = open_store(&db.0);
             if let Err(e) = store.migrate().await {
                 return fail(rocket, format!("cannot prepare the database: {e}"));
             }
-            if settings.rate_limit.shared && !store.shared() {
-                let why = "`passkeys.rate_limit.shared` needs a database that several instances \
-                           share (PostgreSQL); SQLite serves one instance";
-                return fail(rocket, why);
-            }
+            let shared = match (settings.rate_limit.shared, shared) {
+                (false, _) => None,
+                (true, Some(shared)) => Some(shared),
+                (true, None) => {
+                    let why = "`passkeys.rate_limit.shared` needs a database that several \
+                               instances share (PostgreSQL); SQLite serves one instance";
+                    return fail(rocket, why);
+                }
+            };
             let secret = match store.secret().await {
                 Ok(secret) => secret,
                 Err(e) => return fail(rocket, format!("cannot read the database: {e}")),
@@ -166,6 +175,7 @@ impl Fairing for PasskeysFairing {
                 clock,
                 events,
                 secret,
+                shared,
             };
             let passkeys = match assemble(settings, webauthn, screens, store, parts) {
                 Ok(passkeys) => passkeys,
@@ -174,8 +184,8 @@ impl Fairing for PasskeysFairing {
             if let Err(e) = passkeys.ceremonies.refresh_decoys().await {
                 return fail(rocket, format!("cannot read the database: {e}"));
             }
-            let mount = passkeys.ceremonies.settings.mount.clone();
-            let rocket = if passkeys.ceremonies.settings.related_origins.is_empty() {
+            let mount = passkeys.settings().mount.clone();
+            let rocket = if passkeys.settings().related_origins.is_empty() {
                 rocket
             } else {
                 rocket.mount("/", routes::well_known())
@@ -269,23 +279,29 @@ fn build_webauthn(settings: &Settings) -> Result<webauthn_rs::Webauthn, String> 
         .map_err(|e| format!("cannot set up WebAuthn: {e}"))
 }
 
-/// What the app handed the fairing, plus the store's secret.
+/// What the app handed the fairing, plus the store's secret and its shared counts.
 struct Parts {
     accounts: Option<Arc<dyn Accounts>>,
     clock: Arc<dyn Clock>,
     events: Arc<dyn Events>,
     secret: [u8; 32],
+    shared: Option<Arc<dyn SharedCounts>>,
 }
 
-/// The store for the database the pool talks to.
-fn open_store(backend: &Backend) -> Arc<dyn Store> {
+/// The store for the database the pool talks to, and its shared counts when several
+/// instances can share it.
+fn open_store(backend: &Backend) -> (Arc<dyn Store>, Option<Arc<dyn SharedCounts>>) {
     match backend {
-        Backend::Sqlite(pool) => Arc::new(SqliteStore::new(pool)),
+        Backend::Sqlite(pool) => (Arc::new(SqliteStore::new(pool)), None),
         #[cfg(feature = "postgres")]
-        Backend::Postgres(pool) => Arc::new(crate::store::postgres::PgStore::new(pool)),
+        Backend::Postgres(pool) => {
+            let store = Arc::new(crate::store::postgres::PgStore::new(pool));
+            (store.clone(), Some(store))
+        }
     }
 }
 
+/// The core, the services over it, and the HTTP parts.
 fn assemble(
     settings: Settings,
     webauthn: webauthn_rs::Webauthn,
@@ -293,46 +309,58 @@ fn assemble(
     store: Arc<dyn Store>,
     parts: Parts,
 ) -> Result<Passkeys, String> {
-    let (sign_in_options, sign_in_state) = Ceremonies::sign_in_templates(&webauthn)
-        .map_err(|e| format!("cannot prepare webauthn-rs's sign-in state: {e}"))?;
     let cookies = Cookies::new(
         settings.secure_cookies,
         &settings.mount,
         settings.session_ttl,
         settings.ceremony_timeout,
     );
+    let shared = parts.shared.map(|counts| (counts, parts.clock.clone()));
     let limiter = Arc::new(Limiter::new(
         &settings.rate_limit,
         settings.trusted_proxy_header.clone(),
+        shared,
     ));
-    Ok(Passkeys {
-        ceremonies: Arc::new(Ceremonies {
-            settings,
-            webauthn,
-            store,
-            accounts: parts.accounts,
-            clock: parts.clock,
-            events: parts.events,
-            providers: Providers::builtin(),
-            sign_in_state,
-            sign_in_options,
-            decoys: crate::ceremony::Decoys::new(parts.secret),
-        }),
+    let core = Arc::new(Core::new(settings, store, parts.clock, parts.events));
+    let sessions = Arc::new(Sessions::new(core.clone()));
+    let management = Arc::new(Management::new(
+        core.clone(),
+        sessions.clone(),
+        Providers::builtin(),
+    ));
+    let enrollment = Arc::new(Enrollment::new(core.clone(), management.clone()));
+    let services = Services {
+        sessions: sessions.clone(),
+        management: management.clone(),
+        enrollment: enrollment.clone(),
+    };
+    let ceremonies = Ceremonies::new(
+        core.clone(),
+        services,
+        webauthn,
+        parts.accounts,
+        parts.secret,
+    )?;
+    Ok(Passkeys::assemble(PasskeysParts {
+        core,
+        ceremonies: Arc::new(ceremonies),
+        sessions,
+        management,
+        enrollment,
         screens,
         limiter,
         cookies,
-    })
+    }))
 }
 
 /// Every minute: forget what has expired ([`Passkeys::purge_expired`]).
 fn spawn_cleanup(passkeys: &Passkeys) {
-    let ceremonies = passkeys.ceremonies.clone();
-    let limiter = passkeys.limiter.clone();
+    let (core, ceremonies, limiter) = passkeys.maintenance();
     rocket::tokio::spawn(async move {
         let mut tick = rocket::tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            if let Err(e) = crate::passkeys::purge_expired(&ceremonies, &limiter).await {
+            if let Err(e) = crate::passkeys::purge_expired(&core, &ceremonies, &limiter).await {
                 log::warn!("passkeys: could not forget expired records: {e}");
             }
         }

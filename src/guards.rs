@@ -5,17 +5,17 @@ use rocket::request::{FromRequest, Outcome, Request};
 use time::OffsetDateTime;
 
 use crate::error::Error;
+use crate::factor::Factor;
 use crate::passkeys::{missing_fairing, Passkeys};
-use crate::session::{token_hash, Factor};
-use crate::store::SessionRecord;
+use crate::service::sessions::Current;
 
-/// The caller's live session, looked up once per request.
+/// The caller's live session and its token's hash, looked up once per request.
 #[derive(Debug, Clone)]
-pub(crate) struct CurrentSession(pub Option<(SessionRecord, [u8; 32])>);
+pub(crate) struct CurrentSession(pub Option<Current>);
 
 impl CurrentSession {
-    pub fn as_ref(&self) -> Option<(&SessionRecord, [u8; 32])> {
-        self.0.as_ref().map(|(s, h)| (s, *h))
+    pub fn as_ref(&self) -> Option<&Current> {
+        self.0.as_ref()
     }
 }
 
@@ -30,13 +30,8 @@ impl<'r> FromRequest<'r> for &'r CurrentSession {
                     .rocket()
                     .state::<Passkeys>()
                     .ok_or_else(Error::internal)?;
-                let Some(token) = passkeys.cookies.session_token(request.cookies()) else {
-                    return Ok(CurrentSession(None));
-                };
-                let hash = token_hash(&token);
-                let now = passkeys.ceremonies.now();
-                let session = passkeys.ceremonies.store.session(&hash, now).await?;
-                Ok::<_, Error>(CurrentSession(session.map(|s| (s, hash))))
+                let token = passkeys.cookies.session_token(request.cookies());
+                Ok::<_, Error>(CurrentSession(passkeys.sessions.current(token).await?))
             })
             .await;
         match result {
@@ -221,9 +216,10 @@ impl<'r> FromRequest<'r> for RecentSignIn {
         let Some(passkeys) = request.rocket().state::<Passkeys>() else {
             return Outcome::Error((Status::InternalServerError, Error::internal()));
         };
-        let ceremonies = &passkeys.ceremonies;
-        let age = ceremonies.now() - user.signed_in_at.unix_timestamp();
-        if age <= ceremonies.settings.reauth_max_age {
+        if passkeys
+            .sessions
+            .is_recent(user.signed_in_at.unix_timestamp())
+        {
             Outcome::Success(RecentSignIn(user))
         } else {
             Outcome::Forward(Status::Forbidden)

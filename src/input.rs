@@ -42,34 +42,81 @@ pub(crate) fn local_path(path: &str) -> Option<&str> {
     Some(path)
 }
 
-/// `next` from a request, or `default` when it names none; a bad one is
-/// `invalid_request`.
-pub(crate) fn next_or(next: Option<&str>, default: &str) -> Result<String, Error> {
-    match next {
-        None | Some("") => Ok(default.to_string()),
-        Some(next) => local_path(next)
-            .map(str::to_string)
-            .ok_or_else(|| Error::invalid("`next` must be a local path starting with `/`.")),
+/// Where to send people next: a checked local path ([`local_path`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Next(String);
+
+impl Next {
+    /// A path the app or a page asked for; a bad one is `invalid_request`.
+    pub fn parse(path: &str) -> Result<Next, Error> {
+        local_path(path)
+            .map(|path| Next(path.to_string()))
+            .ok_or_else(|| Error::invalid("`next` must be a local path starting with `/`."))
+    }
+
+    /// `next` from a JSON body, or `default` (a configured path, checked at launch) when
+    /// it names none; a bad one is `invalid_request`.
+    pub fn or(next: Option<&str>, default: &str) -> Result<Next, Error> {
+        match next {
+            None | Some("") => Ok(Next(default.to_string())),
+            Some(next) => Next::parse(next),
+        }
+    }
+
+    /// `next` from a screen's query: a bad one is ignored (the screen shows anyway).
+    pub fn lenient(next: Option<&str>, default: &str) -> Next {
+        Next::or(next, default).unwrap_or_else(|_| Next(default.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    /// `?next=...`, percent-encoded, for links that come back here.
+    pub fn query(&self) -> String {
+        format!(
+            "?next={}",
+            rocket::http::RawStr::new(&self.0).percent_encode()
+        )
     }
 }
 
-/// A username or display name: trimmed, at most 64 characters, no control or invisible
-/// formatting characters; none when blank.
-pub(crate) fn name(field: &str, value: Option<&str>) -> Result<Option<String>, Error> {
-    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok(None);
-    };
-    if value.chars().count() > MAX_NAME {
-        return Err(Error::invalid(format!(
-            "`{field}` must be at most {MAX_NAME} characters."
-        )));
+/// A username, display name or passkey name: trimmed, at most 64 characters, no control
+/// or invisible formatting characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Name(String);
+
+impl Name {
+    /// The name in `value` of the field `field`; none when blank.
+    pub fn parse(field: &str, value: Option<&str>) -> Result<Option<Name>, Error> {
+        let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+            return Ok(None);
+        };
+        if value.chars().count() > MAX_NAME {
+            return Err(Error::invalid(format!(
+                "`{field}` must be at most {MAX_NAME} characters."
+            )));
+        }
+        if value.chars().any(|c| c.is_control() || is_format(c)) {
+            return Err(Error::invalid(format!(
+                "`{field}` must not contain control or invisible formatting characters."
+            )));
+        }
+        Ok(Some(Name(value.to_string())))
     }
-    if value.chars().any(|c| c.is_control() || is_format(c)) {
-        return Err(Error::invalid(format!(
-            "`{field}` must not contain control or invisible formatting characters."
-        )));
+
+    /// The same, and a blank one is `invalid_request` with `missing`.
+    pub fn required(field: &str, value: Option<&str>, missing: &str) -> Result<Name, Error> {
+        Name::parse(field, value)?.ok_or_else(|| Error::invalid(missing))
     }
-    Ok(Some(value.to_string()))
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
 }
 
 /// What usernames are compared by: compatibility forms and case folded away (NFKC of
@@ -93,6 +140,7 @@ pub(crate) fn is_format(c: char) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -136,6 +184,24 @@ mod tests {
     }
 
     #[test]
+    fn passkey_names() {
+        let name = |v: &str| Name::required("name", Some(v), "blank").map(Name::into_string);
+        assert_eq!(name("  Work laptop ").unwrap(), "Work laptop");
+        assert_eq!(name("<script>").unwrap(), "<script>", "escaped on output");
+        for bad in [
+            "",
+            "   ",
+            "a\nb",
+            "a\u{0}b",
+            "\u{202e}evil",
+            &"x".repeat(65),
+        ] {
+            assert!(name(bad).is_err(), "{bad:?}");
+        }
+        assert!(name(&"é".repeat(64)).is_ok(), "64 characters, not bytes");
+    }
+
+    #[test]
     fn spellings_of_one_name_share_a_key() {
         for (a, b) in [
             ("kilo", "\u{212a}ilo"),
@@ -167,7 +233,7 @@ mod tests {
 
         #[test]
         fn names_never_keep_controls_or_invisible_characters(value in "\\PC{0,80}|[\u{0}-\u{2070}]{0,80}") {
-            if let Ok(Some(name)) = name("username", Some(&value)) {
+            if let Ok(Some(Name(name))) = Name::parse("username", Some(&value)) {
                 prop_assert!(name.chars().count() <= MAX_NAME);
                 prop_assert!(!name.chars().any(|c| c.is_control() || is_format(c)));
                 prop_assert_eq!(name.trim(), name.as_str());

@@ -63,12 +63,13 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod accounts;
-mod ceremony;
+mod base;
 mod clock;
 mod config;
-mod enrollment;
+mod cookies;
 mod error;
 mod events;
+mod factor;
 mod fairing;
 mod guards;
 mod input;
@@ -77,7 +78,7 @@ mod passkeys;
 mod providers;
 mod routes;
 mod screens;
-mod session;
+mod service;
 mod store;
 
 pub use accounts::{AccountError, Accounts, NewAccount};
@@ -85,10 +86,12 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, ConfigError, CounterPolicy, Duration, RateLimit};
 pub use error::{Error, ErrorCode};
 pub use events::{Event, Events, LogEvents};
+pub use factor::Factor;
 pub use fairing::PasskeysFairing;
 pub use guards::{MultiFactor, PasskeyUser, RecentSignIn};
-pub use passkeys::{AppUser, EnrollmentStats, Passkeys};
+pub use passkeys::{AppUser, Passkeys};
 pub use routes::SameOrigin;
+pub use service::enrollment::EnrollmentStats;
 
 /// Whether `path` is a place this crate would send people: a local path (one leading
 /// `/`) made only of what a URI may carry unescaped, at most 1024 bytes. The same rule as
@@ -96,5 +99,4 @@ pub use routes::SameOrigin;
 pub fn is_local_path(path: &str) -> bool {
     input::local_path(path).is_some()
 }
-pub use session::Factor;
 pub use store::pool::{PasskeysConnection, PasskeysDb, PasskeysPool};

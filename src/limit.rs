@@ -7,8 +7,12 @@ use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use rocket::Request;
 
+use std::sync::Arc;
+
+use crate::clock::Clock;
 use crate::config::RateLimit;
 use crate::error::{Error, ErrorCode};
+use crate::store::SharedCounts;
 
 /// What is being limited. Each kind has its own budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,12 +22,30 @@ pub(crate) enum Action {
     Manage,
 }
 
-/// One keyed limiter per action, managed state, cleaned periodically.
+/// One keyed limiter per action, managed state, cleaned periodically; or, with
+/// `rate_limit.shared`, the counts of the database several instances share.
 pub(crate) struct Limiter {
     register: DefaultKeyedRateLimiter<IpAddr>,
     authenticate: DefaultKeyedRateLimiter<IpAddr>,
     manage: DefaultKeyedRateLimiter<IpAddr>,
     trusted_header: Option<String>,
+    shared: Option<Shared>,
+}
+
+/// Requests counted in the shared database: one budget per client, kind and minute.
+struct Shared {
+    counts: Arc<dyn SharedCounts>,
+    clock: Arc<dyn Clock>,
+    budget: i64,
+}
+
+impl std::fmt::Debug for Limiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Limiter")
+            .field("clients", &self.len())
+            .field("shared", &self.shared.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Action {
@@ -61,7 +83,13 @@ pub(crate) fn rate_limited(retry_after: u64) -> Error {
 }
 
 impl Limiter {
-    pub fn new(limits: &RateLimit, trusted_header: Option<String>) -> Self {
+    /// The limiter; with `shared` counts (PostgreSQL, `rate_limit.shared`), every
+    /// request is counted in the database instead.
+    pub fn new(
+        limits: &RateLimit,
+        trusted_header: Option<String>,
+        shared: Option<(Arc<dyn SharedCounts>, Arc<dyn Clock>)>,
+    ) -> Self {
         let per_minute = NonZeroU32::new(limits.per_minute).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(limits.burst).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::per_minute(per_minute).allow_burst(burst);
@@ -70,6 +98,11 @@ impl Limiter {
             authenticate: RateLimiter::keyed(quota),
             manage: RateLimiter::keyed(quota),
             trusted_header,
+            shared: shared.map(|(counts, clock)| Shared {
+                counts,
+                clock,
+                budget: i64::from(limits.per_minute.max(limits.burst)),
+            }),
         }
     }
 
@@ -117,8 +150,25 @@ impl Limiter {
         }))
     }
 
-    /// Admits a request or answers 429 with `Retry-After`.
-    pub fn check(&self, action: Action, client: Option<IpAddr>) -> Result<(), Error> {
+    /// Admits a request of this kind from this client, or answers 429 with
+    /// `Retry-After`.
+    pub async fn admit(&self, action: Action, client: Option<IpAddr>) -> Result<(), Error> {
+        let Some(shared) = &self.shared else {
+            return self.check(action, client);
+        };
+        let now = shared.clock.now();
+        let window = now - now.rem_euclid(60);
+        let client = client.map(|c| c.to_string()).unwrap_or_default();
+        let key = format!("{}:{client}", action.name());
+        let count = shared.counts.count_request(&key, window).await?;
+        if count > shared.budget {
+            Err(rate_limited((window + 60 - now).max(1) as u64))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn check(&self, action: Action, client: Option<IpAddr>) -> Result<(), Error> {
         let limiter = match action {
             Action::Register => &self.register,
             Action::Authenticate => &self.authenticate,
@@ -132,12 +182,17 @@ impl Limiter {
         })
     }
 
-    /// Forgets clients that are back to a full budget, so the maps stay small.
-    pub fn clean(&self) {
+    /// Forgets clients that are back to a full budget, so the maps stay small, and the
+    /// shared counts of minutes past.
+    pub async fn clean(&self, now: i64) -> Result<(), Error> {
         for limiter in [&self.register, &self.authenticate, &self.manage] {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
+        if let Some(shared) = &self.shared {
+            shared.counts.purge_requests(now - 120).await?;
+        }
+        Ok(())
     }
 
     /// How many clients are tracked, across actions.

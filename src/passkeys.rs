@@ -1,36 +1,26 @@
-//! [`Passkeys`]: the crate's managed state, and what an app can ask of it.
+//! [`Passkeys`]: the crate's managed state, and what an app can ask of it. Each method
+//! translates cookies into a call of a service and back.
 
 use std::sync::Arc;
 
-use rocket::http::{CookieJar, RawStr, Status};
+use rocket::http::{CookieJar, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::Redirect;
 use webauthn_rs::prelude::Uuid;
 
-use crate::ceremony::Ceremonies;
-use crate::enrollment;
+use crate::base::Core;
+use crate::config::Settings;
+use crate::cookies::Cookies;
 use crate::error::Error;
-use crate::input::{self, local_path};
+use crate::factor::Factor;
+use crate::input::{Name, Next};
 use crate::limit::Limiter;
 use crate::screens::Screens;
-use crate::session::{new_token, token_hash, Cookies, Factor};
-use crate::store::{EnrollmentEvent, NewSession, UserRecord};
-
-/// See [`Passkeys::purge_expired`].
-pub(crate) async fn purge_expired(ceremonies: &Ceremonies, limiter: &Limiter) -> Result<(), Error> {
-    let now = ceremonies.now();
-    limiter.clean();
-    let store = &ceremonies.store;
-    store
-        .purge_finished(now - crate::store::CLAIM_SLACK)
-        .await?;
-    store.purge_sessions(now).await?;
-    if ceremonies.settings.rate_limit.shared {
-        store.purge_requests(now - 120).await?;
-    }
-    ceremonies.refresh_decoys().await?;
-    Ok(())
-}
+use crate::service::ceremonies::Ceremonies;
+use crate::service::enrollment::{Enrollment, EnrollmentStats};
+use crate::service::management::Management;
+use crate::service::sessions::{token_hash, Sessions};
+use crate::store::UserRecord;
 
 /// A user of the app, as the app knows them, handed over after the app signed them in.
 #[derive(Debug, Clone, Copy)]
@@ -52,14 +42,14 @@ pub struct AppUser<'a> {
 
 /// The account record for an app user, with its names checked.
 fn account(user: AppUser<'_>) -> Result<UserRecord, Error> {
+    let missing = "The user needs an id and a username.";
     if user.id.is_empty() {
-        return Err(Error::invalid("The user needs an id and a username."));
+        return Err(Error::invalid(missing));
     }
-    let username = input::name("username", Some(user.username))?
-        .ok_or_else(|| Error::invalid("The user needs an id and a username."))?;
+    let username = Name::required("username", Some(user.username), missing)?.into_string();
     // webauthn-rs refuses an empty display name: greet by the username then.
-    let display_name =
-        input::name("display_name", Some(user.display_name))?.unwrap_or_else(|| username.clone());
+    let display_name = Name::parse("display_name", Some(user.display_name))?
+        .map_or_else(|| username.clone(), Name::into_string);
     if user.factors.contains(&Factor::Passkey) {
         return Err(Error::invalid(
             "`factors` lists the app's own ways to sign in; passkeys are the crate's.",
@@ -74,56 +64,68 @@ fn account(user: AppUser<'_>) -> Result<UserRecord, Error> {
     })
 }
 
-/// How progressive enrollment is doing, for operators.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct EnrollmentStats {
-    /// How often the invitation was shown.
-    pub prompted: u64,
-    /// Passkeys created by users who had been shown the invitation.
-    pub created: u64,
-    /// "Not now" answers.
-    pub skipped: u64,
-    /// "Don't ask again" answers.
-    pub never: u64,
-}
-
 /// Passkey authentication for a Rocket app: attach [`Passkeys::fairing()`].
 ///
 /// Once attached, `&Passkeys` is also a request guard, for app routes that talk to the
 /// crate (see the crate docs).
 pub struct Passkeys {
+    core: Arc<Core>,
     pub(crate) ceremonies: Arc<Ceremonies>,
+    pub(crate) sessions: Arc<Sessions>,
+    pub(crate) management: Arc<Management>,
+    pub(crate) enrollment: Arc<Enrollment>,
     pub(crate) screens: Screens,
     pub(crate) limiter: Arc<Limiter>,
     pub(crate) cookies: Cookies,
 }
 
+impl std::fmt::Debug for Passkeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Passkeys")
+            .field("rp_id", &self.rp_id())
+            .field("mount", &self.mount())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The services, assembled at ignite.
+pub(crate) struct Parts {
+    pub core: Arc<Core>,
+    pub ceremonies: Arc<Ceremonies>,
+    pub sessions: Arc<Sessions>,
+    pub management: Arc<Management>,
+    pub enrollment: Arc<Enrollment>,
+    pub screens: Screens,
+    pub limiter: Arc<Limiter>,
+    pub cookies: Cookies,
+}
+
 impl Passkeys {
-    /// Admits a request of this kind from this client, or answers 429: counted in the
-    /// shared database with `rate_limit.shared`, else by this instance's limiter.
-    pub(crate) async fn admit(
-        &self,
-        action: crate::limit::Action,
-        client: Option<std::net::IpAddr>,
-    ) -> Result<(), Error> {
-        let settings = &self.ceremonies.settings;
-        if !settings.rate_limit.shared {
-            return self.limiter.check(action, client);
+    pub(crate) fn assemble(parts: Parts) -> Self {
+        Passkeys {
+            core: parts.core,
+            ceremonies: parts.ceremonies,
+            sessions: parts.sessions,
+            management: parts.management,
+            enrollment: parts.enrollment,
+            screens: parts.screens,
+            limiter: parts.limiter,
+            cookies: parts.cookies,
         }
-        let now = self.ceremonies.now();
-        let window = now - now.rem_euclid(60);
-        let client = client.map(|c| c.to_string()).unwrap_or_default();
-        let key = format!("{}:{client}", action.name());
-        let count = self.ceremonies.store.count_request(&key, window).await?;
-        let budget = settings
-            .rate_limit
-            .per_minute
-            .max(settings.rate_limit.burst);
-        if count > i64::from(budget) {
-            Err(crate::limit::rate_limited((window + 60 - now).max(1) as u64))
-        } else {
-            Ok(())
-        }
+    }
+
+    /// What the minute's cleanup works on.
+    pub(crate) fn maintenance(&self) -> (Arc<Core>, Arc<Ceremonies>, Arc<Limiter>) {
+        (
+            self.core.clone(),
+            self.ceremonies.clone(),
+            self.limiter.clone(),
+        )
+    }
+
+    /// The checked configuration.
+    pub(crate) fn settings(&self) -> &Settings {
+        self.core.settings()
     }
 
     /// How many clients the rate limiter is tracking. Cleaned every minute.
@@ -136,17 +138,17 @@ impl Passkeys {
     /// takes a new sample of the accounts that the options for unknown usernames imitate.
     /// Runs every minute by itself; call it to run it now.
     pub async fn purge_expired(&self) -> Result<(), Error> {
-        purge_expired(&self.ceremonies, &self.limiter).await
+        purge_expired(&self.core, &self.ceremonies, &self.limiter).await
     }
 
     /// The mount path of the routes and screens, such as `/passkeys`.
     pub fn mount(&self) -> &str {
-        &self.ceremonies.settings.mount
+        &self.settings().mount
     }
 
     /// The relying-party id passkeys are bound to.
     pub fn rp_id(&self) -> &str {
-        &self.ceremonies.settings.rp_id
+        &self.settings().rp_id
     }
 
     /// Call after the app signed a user in by another method (a password, a one-time
@@ -187,21 +189,19 @@ impl Passkeys {
         factors: &[Factor],
         next: &str,
     ) -> Result<Redirect, Error> {
-        let next = local_path(next)
-            .ok_or_else(|| Error::invalid("`next` must be a local path starting with `/`."))?;
+        let next = Next::parse(next)?;
         if factors.is_empty() || factors.contains(&Factor::Passkey) {
             return Err(Error::invalid(
                 "Report the factors the app checked; passkey sign-ins open their own sessions.",
             ));
         }
         let proposed = account(user)?;
-        let ceremonies = &self.ceremonies;
-        let now = ceremonies.now();
-        let stored = ceremonies.store.upsert_user(&proposed, now).await?;
         let bits = Factor::bits(factors);
         let previous = self.cookies.session_token(cookies).map(|t| token_hash(&t));
-        self.open_session(cookies, &stored, bits, previous).await?;
-        self.where_next(&stored, bits, next).await
+        let (stored, token) = self.sessions.app_sign_in(&proposed, bits, previous).await?;
+        self.cookies.set_session(cookies, &token);
+        let to = self.enrollment.after_sign_in(&stored, bits, next).await?;
+        Ok(Redirect::to(to))
     }
 
     /// Adds a factor the app checked after sign-in (a one-time code as a second step)
@@ -217,90 +217,19 @@ impl Passkeys {
         factor: Factor,
         next: &str,
     ) -> Result<Redirect, Error> {
-        let next = local_path(next)
-            .ok_or_else(|| Error::invalid("`next` must be a local path starting with `/`."))?;
-        if factor == Factor::Passkey {
-            return Err(Error::invalid(
-                "A passkey factor comes from a passkey sign-in, not from the app.",
-            ));
-        }
-        let token = self
-            .cookies
-            .session_token(cookies)
-            .ok_or_else(Error::unauthorized)?;
-        let hash = token_hash(&token);
-        let ceremonies = &self.ceremonies;
-        let Some(session) = ceremonies.store.session(&hash, ceremonies.now()).await? else {
-            return Err(Error::unauthorized());
-        };
-        let bits = session.factors | factor.bit();
-        self.open_session(cookies, &session.user, bits, Some(hash))
-            .await?;
-        self.where_next(&session.user, bits, next).await
-    }
-
-    /// Opens a session of `user` with these factors, ending `previous`, and sets its
-    /// cookie.
-    async fn open_session(
-        &self,
-        cookies: &CookieJar<'_>,
-        user: &UserRecord,
-        factors: u32,
-        previous: Option<[u8; 32]>,
-    ) -> Result<(), Error> {
-        let ceremonies = &self.ceremonies;
-        let now = ceremonies.now();
-        let token = new_token();
-        let session = NewSession {
-            token_hash: token_hash(&token),
-            user_handle: user.handle,
-            factors,
-            user_verified: false,
-            credential_id: None,
-            created_at: now,
-            expires_at: now + ceremonies.settings.session_ttl,
-        };
-        ceremonies
-            .store
-            .open_session(&session, previous.as_ref())
-            .await?;
+        let next = Next::parse(next)?;
+        let token = self.cookies.session_token(cookies);
+        let (user, bits, token) = self.sessions.step_up(token, factor).await?;
         self.cookies.set_session(cookies, &token);
-        Ok(())
-    }
-
-    /// The invitation when it is due for this session (counted as prompted here, where
-    /// the app's own sign-in decided it, not on the page a link could open), else `next`.
-    async fn where_next(
-        &self,
-        user: &UserRecord,
-        session_factors: u32,
-        next: &str,
-    ) -> Result<Redirect, Error> {
-        let ceremonies = &self.ceremonies;
-        let store = &*ceremonies.store;
-        let now = ceremonies.now();
-        if !enrollment::is_due(&ceremonies.settings, store, user, session_factors, now).await? {
-            return Ok(Redirect::to(next.to_string()));
-        }
-        let who = (user.handle, user.user_id.as_str());
-        let events = &*ceremonies.events;
-        enrollment::record(store, events, who, EnrollmentEvent::Prompted, now).await?;
-        let to = format!(
-            "{}/enroll?next={}",
-            ceremonies.settings.mount,
-            RawStr::new(next).percent_encode()
-        );
+        let to = self.enrollment.after_sign_in(&user, bits, next).await?;
         Ok(Redirect::to(to))
     }
 
     /// Ends the current session, server-side, and removes its cookie.
     pub async fn sign_out(&self, cookies: &CookieJar<'_>) -> Result<(), Error> {
-        if let Some(token) = self.cookies.session_token(cookies) {
-            self.ceremonies
-                .store
-                .delete_session(&token_hash(&token))
-                .await?;
-        }
+        self.sessions
+            .end(self.cookies.session_token(cookies))
+            .await?;
         self.cookies.clear_session(cookies);
         Ok(())
     }
@@ -321,18 +250,9 @@ impl Passkeys {
         cookies: &CookieJar<'_>,
         user: AppUser<'_>,
     ) -> Result<(), Error> {
-        let proposed = account(user)?;
-        let ceremonies = &self.ceremonies;
-        ceremonies
-            .store
-            .upsert_user(&proposed, ceremonies.now())
-            .await?;
+        let account = account(user)?;
         let keep = self.cookies.session_token(cookies).map(|t| token_hash(&t));
-        ceremonies
-            .store
-            .account_changed(user.id, keep.as_ref())
-            .await?;
-        Ok(())
+        self.sessions.account_changed(&account, keep).await
     }
 
     /// Removes every passkey the user added after `after` (for a reset that follows a
@@ -346,39 +266,28 @@ impl Passkeys {
         user_id: &str,
         after: time::OffsetDateTime,
     ) -> Result<usize, Error> {
-        let ceremonies = &self.ceremonies;
-        let removed = ceremonies
-            .store
-            .delete_credentials_added_after(user_id, after.unix_timestamp())
-            .await?;
-        for credential_id in &removed {
-            ceremonies.events.event(&crate::Event::PasskeyRemoved {
-                user_id: user_id.to_string(),
-                credential_id: base64::Engine::encode(
-                    &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-                    credential_id,
-                ),
-            });
-        }
-        Ok(removed.len())
+        self.management
+            .remove_added_after(user_id, after.unix_timestamp())
+            .await
     }
 
-    /// The enrollment counters: prompts shown, passkeys created, skips, nevers. Kept in
-    /// the store, so they cover every instance.
+    /// The enrollment counters: how often sign-ins sent users to the invitation,
+    /// passkeys created after it, skips, nevers. Kept in the store, so they cover every
+    /// instance.
     pub async fn enrollment_stats(&self) -> Result<EnrollmentStats, Error> {
-        let mut stats = EnrollmentStats::default();
-        for (name, value) in self.ceremonies.store.counters().await? {
-            let value = value.max(0) as u64;
-            match name.as_str() {
-                n if n == EnrollmentEvent::Prompted.counter() => stats.prompted = value,
-                n if n == EnrollmentEvent::Enrolled.counter() => stats.created = value,
-                n if n == EnrollmentEvent::Skipped.counter() => stats.skipped = value,
-                n if n == EnrollmentEvent::Never.counter() => stats.never = value,
-                _ => {}
-            }
-        }
-        Ok(stats)
+        self.enrollment.stats().await
     }
+}
+
+/// See [`Passkeys::purge_expired`].
+pub(crate) async fn purge_expired(
+    core: &Core,
+    ceremonies: &Ceremonies,
+    limiter: &Limiter,
+) -> Result<(), Error> {
+    limiter.clean(core.now()).await?;
+    ceremonies.forget_expired().await?;
+    ceremonies.refresh_decoys().await
 }
 
 #[rocket::async_trait]

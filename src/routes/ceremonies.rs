@@ -1,4 +1,4 @@
-//! The JSON API: registration, sign-in, sign-out, and the signed-in user's passkeys.
+//! The JSON API of the ceremonies: registration, sign-in, sign-out.
 
 use rocket::http::CookieJar;
 use rocket::serde::json::Json;
@@ -7,13 +7,13 @@ use serde_json::{json, Value};
 use webauthn_rs::prelude::{CreationChallengeResponse, RequestChallengeResponse};
 
 use super::{JsonBody, SameOrigin};
-use crate::ceremony::started::Started;
-use crate::ceremony::{AuthenticateStart, RegisterStart, SignedIn};
 use crate::error::Error;
 use crate::guards::CurrentSession;
 use crate::limit::Action;
 use crate::passkeys::Passkeys;
-use crate::session::{token_hash, CeremonyKind};
+use crate::service::ceremonies::started::Started;
+use crate::service::ceremonies::{AuthenticateStart, CeremonyKind, RegisterStart, SignedIn};
+use crate::service::sessions::token_hash;
 
 pub(crate) fn routes() -> Vec<Route> {
     routes![
@@ -28,6 +28,27 @@ pub(crate) fn routes() -> Vec<Route> {
 type Body<T> = Result<JsonBody<T>, Error>;
 type Guard<T> = Result<T, Error>;
 
+/// Hands the browser its started ceremony, sealed in the cookie of its kind.
+fn hand_over(passkeys: &Passkeys, jar: &CookieJar<'_>, started: &Started) -> Result<(), Error> {
+    let sealed = started.to_cookie()?;
+    passkeys.cookies.set_ceremony(jar, started.kind(), sealed);
+    Ok(())
+}
+
+/// The started ceremony of this kind the browser sent, taken out of its jar.
+fn taken(passkeys: &Passkeys, jar: &CookieJar<'_>, kind: CeremonyKind) -> Option<Started> {
+    let value = passkeys.cookies.take_ceremony(jar, kind)?;
+    Started::from_cookie(&value)
+}
+
+/// The answer of a finish: the new session's cookie (when it opened one) and where to go.
+fn finished(passkeys: &Passkeys, jar: &CookieJar<'_>, signed_in: SignedIn) -> Json<Value> {
+    if let Some(token) = signed_in.token {
+        passkeys.cookies.set_session(jar, &token);
+    }
+    Json(json!({ "redirect": signed_in.redirect }))
+}
+
 #[post("/register/start", data = "<body>")]
 async fn register_start(
     passkeys: &Passkeys,
@@ -36,20 +57,22 @@ async fn register_start(
     jar: &CookieJar<'_>,
     body: Body<RegisterStart>,
 ) -> Result<Json<CreationChallengeResponse>, Error> {
-    passkeys.admit(Action::Register, origin?.client).await?;
+    passkeys
+        .limiter
+        .admit(Action::Register, origin?.client)
+        .await?;
     let session = session?;
     let body = body?.0;
     let (options, started) = passkeys
         .ceremonies
         .register_start(session.as_ref(), body)
         .await?;
-    let sealed = started.to_cookie()?;
-    passkeys
-        .cookies
-        .set_ceremony(jar, CeremonyKind::Register, sealed);
+    hand_over(passkeys, jar, &started)?;
     Ok(Json(options))
 }
 
+/// A sign-up ends the session the browser held, in the transaction that opens the new
+/// one; adding a passkey keeps it.
 #[post("/register/finish", data = "<body>")]
 async fn register_finish(
     passkeys: &Passkeys,
@@ -58,15 +81,18 @@ async fn register_finish(
     jar: &CookieJar<'_>,
     body: Body<Value>,
 ) -> Result<Json<Value>, Error> {
-    passkeys.admit(Action::Register, origin?.client).await?;
+    passkeys
+        .limiter
+        .admit(Action::Register, origin?.client)
+        .await?;
     let session = session?;
     let body = body?.0;
-    let ceremony = started(passkeys, jar, CeremonyKind::Register);
+    let started = taken(passkeys, jar, CeremonyKind::Register);
     let signed_in = passkeys
         .ceremonies
-        .register_finish(ceremony, session.as_ref(), body)
+        .register_finish(started, session.as_ref(), body)
         .await?;
-    Ok(open_session(passkeys, jar, session, signed_in).await)
+    Ok(finished(passkeys, jar, signed_in))
 }
 
 #[post("/authenticate/start", data = "<body>")]
@@ -76,13 +102,11 @@ async fn authenticate_start(
     jar: &CookieJar<'_>,
     body: Body<AuthenticateStart>,
 ) -> Result<Json<RequestChallengeResponse>, Error> {
-    passkeys.admit(Action::Authenticate, origin?.client).await?;
+    let client = origin?.client;
+    passkeys.limiter.admit(Action::Authenticate, client).await?;
     let body = body?.0;
     let (options, started) = passkeys.ceremonies.authenticate_start(body).await?;
-    let sealed = started.to_cookie()?;
-    passkeys
-        .cookies
-        .set_ceremony(jar, CeremonyKind::Authenticate, sealed);
+    hand_over(passkeys, jar, &started)?;
     Ok(Json(options))
 }
 
@@ -95,43 +119,16 @@ async fn authenticate_finish(
     jar: &CookieJar<'_>,
     body: Body<Value>,
 ) -> Result<Json<Value>, Error> {
-    passkeys.admit(Action::Authenticate, origin?.client).await?;
+    let client = origin?.client;
+    passkeys.limiter.admit(Action::Authenticate, client).await?;
     let body = body?.0;
-    let ceremony = started(passkeys, jar, CeremonyKind::Authenticate);
+    let started = taken(passkeys, jar, CeremonyKind::Authenticate);
     let replaces = passkeys.cookies.session_token(jar).map(|t| token_hash(&t));
     let signed_in = passkeys
         .ceremonies
-        .authenticate_finish(ceremony, replaces, body)
+        .authenticate_finish(started, replaces, body)
         .await?;
-    if let Some(token) = signed_in.token {
-        passkeys.cookies.set_session(jar, &token);
-    }
-    Ok(Json(json!({ "redirect": signed_in.redirect })))
-}
-
-/// The started ceremony of this kind the browser sent, taken out of its jar.
-fn started(passkeys: &Passkeys, jar: &CookieJar<'_>, kind: CeremonyKind) -> Option<Started> {
-    let value = passkeys.cookies.take_ceremony(jar, kind)?;
-    Started::from_cookie(&value)
-}
-
-/// Sets the new session's cookie (a fresh token on every sign-in) and ends the session
-/// it replaces, so a token planted before sign-in is worth nothing after it.
-async fn open_session(
-    passkeys: &Passkeys,
-    jar: &CookieJar<'_>,
-    previous: &CurrentSession,
-    signed_in: SignedIn,
-) -> Json<Value> {
-    if let Some(token) = signed_in.token {
-        if let Some((_, old)) = previous.as_ref() {
-            if let Err(e) = passkeys.ceremonies.store.delete_session(&old).await {
-                log::warn!("passkeys: could not end the replaced session: {e}");
-            }
-        }
-        passkeys.cookies.set_session(jar, &token);
-    }
-    Json(json!({ "redirect": signed_in.redirect }))
+    Ok(finished(passkeys, jar, signed_in))
 }
 
 #[post("/sign-out")]
@@ -141,14 +138,7 @@ async fn sign_out(
     jar: &CookieJar<'_>,
 ) -> Result<Json<Value>, Error> {
     origin?;
-    if let Some(token) = passkeys.cookies.session_token(jar) {
-        passkeys
-            .ceremonies
-            .store
-            .delete_session(&token_hash(&token))
-            .await?;
-    }
-    passkeys.cookies.clear_session(jar);
-    let redirect = &passkeys.ceremonies.settings.after_sign_out;
+    passkeys.sign_out(jar).await?;
+    let redirect = &passkeys.settings().after_sign_out;
     Ok(Json(json!({ "redirect": redirect })))
 }

@@ -10,14 +10,13 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{JsonBody, SameOrigin, Screen};
-use crate::ceremony::Ceremonies;
 use crate::error::{Error, ErrorCode};
-use crate::events::Event;
 use crate::guards::CurrentSession;
-use crate::input;
 use crate::limit::Action;
 use crate::passkeys::Passkeys;
-use crate::store::{CredentialRecord, Deleted, SessionRecord};
+use crate::service::management::Management;
+use crate::service::sessions::Current;
+use crate::store::CredentialRecord;
 
 pub(crate) fn routes() -> Vec<Route> {
     routes![list, rename, remove, screen]
@@ -44,10 +43,10 @@ fn rfc3339(seconds: i64) -> String {
         .unwrap_or_default()
 }
 
-fn view(ceremonies: &Ceremonies, c: CredentialRecord) -> CredentialView {
+fn view(management: &Management, c: CredentialRecord) -> CredentialView {
     CredentialView {
         id: URL_SAFE_NO_PAD.encode(&c.credential_id),
-        provider: ceremonies.providers.name(c.aaguid).to_string(),
+        provider: management.provider(c.aaguid).to_string(),
         name: c.name,
         created_at: rfc3339(c.created_at),
         last_used_at: c.last_used_at.map(rfc3339),
@@ -59,7 +58,7 @@ fn view(ceremonies: &Ceremonies, c: CredentialRecord) -> CredentialView {
 
 type Guard<T> = Result<T, Error>;
 
-fn signed_in(session: Guard<&CurrentSession>) -> Result<(&SessionRecord, [u8; 32]), Error> {
+fn signed_in(session: Guard<&CurrentSession>) -> Result<&Current, Error> {
     session?.as_ref().ok_or_else(Error::unauthorized)
 }
 
@@ -67,23 +66,18 @@ fn signed_in(session: Guard<&CurrentSession>) -> Result<(&SessionRecord, [u8; 32
 fn credential_id(id: &str) -> Result<Vec<u8>, Error> {
     URL_SAFE_NO_PAD
         .decode(id.trim_end_matches('='))
-        .map_err(|_| not_found())
-}
-
-fn not_found() -> Error {
-    Error::new(ErrorCode::NotFound, "You have no passkey with this id.")
+        .map_err(|_| Error::new(ErrorCode::NotFound, "You have no passkey with this id."))
 }
 
 #[get("/credentials")]
 async fn list(passkeys: &Passkeys, session: Guard<&CurrentSession>) -> Result<Json<Value>, Error> {
     let (session, _) = signed_in(session)?;
-    let ceremonies = &passkeys.ceremonies;
-    let list: Vec<CredentialView> = ceremonies
-        .store
-        .credentials(session.user.handle)
+    let management = &passkeys.management;
+    let list: Vec<CredentialView> = management
+        .list(session.user.handle)
         .await?
         .into_iter()
-        .map(|c| view(ceremonies, c))
+        .map(|c| view(management, c))
         .collect();
     Ok(Json(json!({ "credentials": list })))
 }
@@ -95,16 +89,6 @@ struct Rename {
     name: String,
 }
 
-/// A passkey name: the rules of every name (see [`input::name`]), and not blank.
-fn clean_passkey_name(name: &str) -> Result<String, Error> {
-    input::name("name", Some(name))?.ok_or_else(|| {
-        Error::invalid(format!(
-            "A passkey name has 1 to {} characters.",
-            input::MAX_NAME
-        ))
-    })
-}
-
 #[patch("/credentials/<id>", data = "<body>")]
 async fn rename(
     passkeys: &Passkeys,
@@ -113,31 +97,16 @@ async fn rename(
     id: &str,
     body: Result<JsonBody<Rename>, Error>,
 ) -> Result<Json<Value>, Error> {
-    passkeys.admit(Action::Manage, origin?.client).await?;
+    passkeys
+        .limiter
+        .admit(Action::Manage, origin?.client)
+        .await?;
     let (session, _) = signed_in(session)?;
-    let name = clean_passkey_name(&body?.0.name)?;
+    let name = body?.0.name;
     let id = credential_id(id)?;
-    let ceremonies = &passkeys.ceremonies;
-    ceremonies.may_change_passkeys(session).await?;
-    let handle = session.user.handle;
-    if !ceremonies
-        .store
-        .rename_credential(handle, &id, &name)
-        .await?
-    {
-        return Err(not_found());
-    }
-    ceremonies.events.event(&Event::PasskeyRenamed {
-        user_id: session.user.user_id.clone(),
-        credential_id: URL_SAFE_NO_PAD.encode(&id),
-        name,
-    });
-    let renamed = ceremonies
-        .store
-        .credential(handle, &id)
-        .await?
-        .ok_or_else(not_found)?;
-    Ok(Json(json!({ "credential": view(ceremonies, renamed) })))
+    let management = &passkeys.management;
+    let renamed = management.rename(session, &id, Some(&name)).await?;
+    Ok(Json(json!({ "credential": view(management, renamed) })))
 }
 
 #[delete("/credentials/<id>")]
@@ -147,41 +116,18 @@ async fn remove(
     session: Guard<&CurrentSession>,
     id: &str,
 ) -> Result<Json<Value>, Error> {
-    passkeys.admit(Action::Manage, origin?.client).await?;
-    let (session, token_hash) = signed_in(session)?;
+    passkeys
+        .limiter
+        .admit(Action::Manage, origin?.client)
+        .await?;
+    let current = signed_in(session)?;
     let id = credential_id(id)?;
-    let ceremonies = &passkeys.ceremonies;
-    ceremonies.may_change_passkeys(session).await?;
-    if ceremonies.now() - session.created_at > ceremonies.settings.reauth_max_age {
-        return Err(Error::reauth_required());
-    }
-    let handle = session.user.handle;
-    let revoke = ceremonies.settings.revoke_sessions_on_delete;
-    match ceremonies
-        .store
-        .delete_credential(handle, &id, revoke, &token_hash)
-        .await?
-    {
-        Deleted::Done => {}
-        Deleted::NotFound => return Err(not_found()),
-        Deleted::LastPasskey => {
-            return Err(Error::new(
-                ErrorCode::LastPasskey,
-                "This is your only passkey and your only way to sign in. Add another \
-                 passkey before deleting this one.",
-            ))
-        }
-    }
-    ceremonies.events.event(&Event::PasskeyRemoved {
-        user_id: session.user.user_id.clone(),
-        credential_id: URL_SAFE_NO_PAD.encode(&id),
-    });
-    let remaining: Vec<String> = ceremonies
-        .store
-        .credentials(handle)
+    let remaining: Vec<String> = passkeys
+        .management
+        .delete(current, &id)
         .await?
         .iter()
-        .map(|c| URL_SAFE_NO_PAD.encode(&c.credential_id))
+        .map(|id| URL_SAFE_NO_PAD.encode(id))
         .collect();
     Ok(Json(json!({
         "deleted": URL_SAFE_NO_PAD.encode(&id),
@@ -225,8 +171,8 @@ fn when(seconds: i64) -> String {
 
 #[get("/manage")]
 async fn screen(passkeys: &Passkeys, session: Guard<&CurrentSession>) -> Screen {
-    let ceremonies = &passkeys.ceremonies;
-    let settings = &ceremonies.settings;
+    let settings = passkeys.settings();
+    let management = &passkeys.management;
     let session = match session {
         Ok(session) => session,
         Err(e) => return Screen::Failed(e),
@@ -234,9 +180,9 @@ async fn screen(passkeys: &Passkeys, session: Guard<&CurrentSession>) -> Screen 
     let Some((session, _)) = session.as_ref() else {
         return Screen::sign_in_first(passkeys, "/manage");
     };
-    let records = match ceremonies.store.credentials(session.user.handle).await {
+    let records = match management.list(session.user.handle).await {
         Ok(records) => records,
-        Err(e) => return Screen::Failed(e.into()),
+        Err(e) => return Screen::Failed(e),
     };
     let credential_ids = records
         .iter()
@@ -248,7 +194,7 @@ async fn screen(passkeys: &Passkeys, session: Guard<&CurrentSession>) -> Screen 
         .map(|c| Row {
             created: when(c.created_at),
             last_used: c.last_used_at.map(when),
-            credential: view(ceremonies, c),
+            credential: view(management, c),
         })
         .collect();
     let page = ManagePage {
@@ -266,34 +212,4 @@ async fn screen(passkeys: &Passkeys, session: Guard<&CurrentSession>) -> Screen 
         credential_ids,
     };
     Screen::render(passkeys, "manage", &page)
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passkey_names() {
-        assert_eq!(clean_passkey_name("  Work laptop ").unwrap(), "Work laptop");
-        assert_eq!(
-            clean_passkey_name("<script>").unwrap(),
-            "<script>",
-            "escaped on output"
-        );
-        for bad in [
-            "",
-            "   ",
-            "a\nb",
-            "a\u{0}b",
-            "\u{202e}evil",
-            &"x".repeat(65),
-        ] {
-            assert!(clean_passkey_name(bad).is_err(), "{bad:?}");
-        }
-        assert!(
-            clean_passkey_name(&"é".repeat(64)).is_ok(),
-            "64 characters, not bytes"
-        );
-    }
 }

@@ -33,7 +33,7 @@ pub(crate) fn well_known() -> Vec<Route> {
 /// The origins that may use this rp id (WebAuthn related origins).
 #[rocket::get("/.well-known/webauthn")]
 fn related_origins(passkeys: &Passkeys) -> rocket::serde::json::Json<serde_json::Value> {
-    let settings = &passkeys.ceremonies.settings;
+    let settings = &passkeys.settings();
     let origins: Vec<&str> = settings
         .origins
         .iter()
@@ -72,7 +72,7 @@ pub(crate) enum Screen {
 impl Screen {
     /// Sends a signed-out visitor to sign in, then back to `back` (a path under the mount).
     pub fn sign_in_first(passkeys: &Passkeys, back: &str) -> Screen {
-        let mount = &passkeys.ceremonies.settings.mount;
+        let mount = &passkeys.settings().mount;
         let back = format!("{mount}{back}");
         let to = format!(
             "{mount}/sign-in?next={}",
@@ -109,7 +109,7 @@ impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
                 "Send the body as JSON (Content-Type: application/json).",
             ));
         }
-        let settings = &passkeys.ceremonies.settings;
+        let settings = &passkeys.settings();
         let limit = settings.body_limit;
         // A body trickled in byte by byte must not hold its connection for long.
         let read = data.open(limit).into_bytes();
@@ -179,7 +179,7 @@ impl<'r> FromRequest<'r> for SameOrigin {
         let Some(passkeys) = request.rocket().state::<Passkeys>() else {
             return request::Outcome::Error((Status::InternalServerError, Error::internal()));
         };
-        let settings = &passkeys.ceremonies.settings;
+        let settings = &passkeys.settings();
         if let Some(origin) = request.headers().get_one("Origin") {
             if !settings.is_our_origin(origin) {
                 return fail("This request came from another site.");

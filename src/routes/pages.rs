@@ -6,7 +6,8 @@ use rocket::{get, routes, Responder, Route};
 
 use super::Screen;
 use crate::guards::CurrentSession;
-use crate::input::local_path;
+use crate::input::Next;
+use crate::is_local_path;
 use crate::passkeys::Passkeys;
 use crate::screens::Page;
 
@@ -33,12 +34,13 @@ impl Asset {
 }
 
 fn page(passkeys: &Passkeys, name: &str, next: Option<&str>) -> Screen {
-    let settings = &passkeys.ceremonies.settings;
-    let next = next.and_then(local_path).unwrap_or("");
+    let settings = passkeys.settings();
+    // A page with no (or a bad) `next` names none: the sign-in then goes to the default.
+    let next = next.filter(|next| is_local_path(next)).unwrap_or("");
     let next_query = if next.is_empty() {
         String::new()
     } else {
-        format!("?next={}", rocket::http::RawStr::new(next).percent_encode())
+        Next::lenient(Some(next), &settings.after_sign_in).query()
     };
     let data = Page {
         mount: &settings.mount,
@@ -53,10 +55,8 @@ fn page(passkeys: &Passkeys, name: &str, next: Option<&str>) -> Screen {
 /// Signed-in visitors go on to `next` instead of seeing the form again.
 fn signed_in(passkeys: &Passkeys, session: &CurrentSession, next: Option<&str>) -> Option<Screen> {
     session.0.as_ref()?;
-    let to = next
-        .and_then(local_path)
-        .unwrap_or(&passkeys.ceremonies.settings.after_sign_in);
-    Some(Screen::Redirect(Box::new(Redirect::to(to.to_string()))))
+    let to = Next::lenient(next, &passkeys.settings().after_sign_in);
+    Some(Screen::Redirect(Box::new(Redirect::to(to.into_string()))))
 }
 
 #[get("/sign-in?<next>")]
@@ -69,7 +69,7 @@ fn sign_up(passkeys: &Passkeys, session: &CurrentSession, next: Option<&str>) ->
     if let Some(redirect) = signed_in(passkeys, session, next) {
         return redirect;
     }
-    if !passkeys.ceremonies.settings.sign_up {
+    if !passkeys.settings().sign_up {
         return page(passkeys, "sign-in", next);
     }
     page(passkeys, "sign-up", next)

@@ -196,10 +196,12 @@ pub(crate) const CLAIM_SLACK: i64 = 60;
 /// Whose passkey a registration adds.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Owner<'a> {
-    /// A sign-up: the new account and its first session.
+    /// A sign-up: the new account and its first session, ending the session it
+    /// `replaces` (the browser's previous one).
     New {
         user: &'a UserRecord,
         session: &'a NewSession,
+        replaces: Option<&'a [u8; 32]>,
     },
     /// A signed-in user adding a passkey: written only while the session that started the
     /// registration is live and the account is still at the `generation` read then.
@@ -219,6 +221,18 @@ pub(crate) enum Deleted {
     Done,
     NotFound,
     LastPasskey,
+}
+
+/// Request counts several instances share (`rate_limit.shared`): a capability only a
+/// store that several instances can share has (PostgreSQL).
+#[rocket::async_trait]
+pub(crate) trait SharedCounts: Send + Sync + 'static {
+    /// Counts one request under `key` in the minute starting at `window` and returns the
+    /// count so far.
+    async fn count_request(&self, key: &str, window: i64) -> Result<i64, StoreError>;
+
+    /// Forgets request counts of minutes before `window`.
+    async fn purge_requests(&self, window: i64) -> Result<(), StoreError>;
 }
 
 /// The storage the crate needs. A backend implements this and runs the shared suite.
@@ -339,26 +353,6 @@ pub(crate) trait Store: Send + Sync + 'static {
         revoke: bool,
         keep: &[u8; 32],
     ) -> Result<Deleted, StoreError>;
-
-    /// Counts one request under `key` in the minute starting at `window` and returns the
-    /// count so far (stores shared by several instances only).
-    async fn count_request(&self, key: &str, window: i64) -> Result<i64, StoreError> {
-        let _ = (key, window);
-        Err(StoreError::Backend(
-            "this store does not count requests".into(),
-        ))
-    }
-
-    /// Forgets request counts of minutes before `window`.
-    async fn purge_requests(&self, window: i64) -> Result<(), StoreError> {
-        let _ = window;
-        Ok(())
-    }
-
-    /// Whether several instances can share this store (request counts).
-    fn shared(&self) -> bool {
-        false
-    }
 
     /// In one transaction: deletes every passkey of the app user `user_id` created after
     /// `after`, ends the sessions they opened, and marks the account changed. Answers

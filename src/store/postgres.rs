@@ -8,7 +8,7 @@ use webauthn_rs::prelude::Uuid;
 
 use super::{
     stored_passkey, Claim, CredentialRecord, CredentialUse, Deleted, EnrollmentEvent,
-    EnrollmentRecord, NewSession, Owner, SessionRecord, Store, UserRecord,
+    EnrollmentRecord, NewSession, Owner, SessionRecord, SharedCounts, Store, UserRecord,
 };
 use crate::error::StoreError;
 use crate::input::username_key;
@@ -332,7 +332,17 @@ impl Store for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        if let Owner::New { session, .. } = owner {
+        if let Owner::New {
+            session, replaces, ..
+        } = owner
+        {
+            if let Some(old) = replaces {
+                sqlx::query("DELETE FROM passkey_sessions WHERE token_hash = $1")
+                    .bind(&old[..])
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            }
             insert_session(&mut *tx, session).await?;
         }
         tx.commit().await.map_err(backend)
@@ -676,32 +686,6 @@ impl Store for PgStore {
         )
     }
 
-    async fn count_request(&self, key: &str, window: i64) -> Result<i64, StoreError> {
-        sqlx::query_scalar(
-            "INSERT INTO passkey_rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
-             ON CONFLICT (key, window_start) DO UPDATE SET count = passkey_rate_limits.count + 1 \
-             RETURNING count",
-        )
-        .bind(key)
-        .bind(window)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(backend)
-    }
-
-    async fn purge_requests(&self, window: i64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM passkey_rate_limits WHERE window_start < $1")
-            .bind(window)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(())
-    }
-
-    fn shared(&self) -> bool {
-        true
-    }
-
     async fn delete_credentials_added_after(
         &self,
         user_id: &str,
@@ -790,6 +774,31 @@ impl Store for PgStore {
         stored
             .try_into()
             .map_err(|_| StoreError::Backend("the stored secret is not 32 bytes".into()))
+    }
+}
+
+#[rocket::async_trait]
+impl SharedCounts for PgStore {
+    async fn count_request(&self, key: &str, window: i64) -> Result<i64, StoreError> {
+        sqlx::query_scalar(
+            "INSERT INTO passkey_rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
+             ON CONFLICT (key, window_start) DO UPDATE SET count = passkey_rate_limits.count + 1 \
+             RETURNING count",
+        )
+        .bind(key)
+        .bind(window)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)
+    }
+
+    async fn purge_requests(&self, window: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM passkey_rate_limits WHERE window_start < $1")
+            .bind(window)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
     }
 }
 

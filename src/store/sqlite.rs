@@ -352,7 +352,17 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        if let Owner::New { session, .. } = owner {
+        if let Owner::New {
+            session, replaces, ..
+        } = owner
+        {
+            if let Some(old) = replaces {
+                sqlx::query("DELETE FROM passkey_sessions WHERE token_hash = ?")
+                    .bind(&old[..])
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            }
             insert_session(&mut *tx, session).await?;
         }
         tx.commit().await.map_err(backend)?;

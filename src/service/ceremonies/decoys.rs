@@ -11,6 +11,9 @@ use parking_lot::RwLock;
 use sha2::{Digest, Sha256};
 use webauthn_rs::prelude::Uuid;
 
+/// How many accounts decoys are modelled on.
+pub(crate) const SAMPLE: usize = 1024;
+
 /// The shape of a site without accounts yet: one id of 16 bytes.
 const EMPTY_SITE: &[usize] = &[16];
 

@@ -16,8 +16,15 @@ use sha2::{Digest, Sha256};
 use webauthn_rs::prelude::Uuid;
 
 use crate::error::Error;
-use crate::session::CeremonyKind;
 use crate::store::Claim;
+
+/// Which ceremony: a registration never finishes a sign-in, nor the reverse (each has
+/// its own cookie, and its sealed state says which it is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CeremonyKind {
+    Register,
+    Authenticate,
+}
 
 /// Who a ceremony is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

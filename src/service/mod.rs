@@ -1,0 +1,14 @@
+//! The domain: small services over one core (settings, store, clock, events). Routes and
+//! guards translate HTTP into calls of these, and never reach the store themselves.
+//!
+//! - [`ceremonies`]: registration and sign-in, start and finish.
+//! - [`sessions`]: who is signed in and how; opening, stepping up, ending sessions.
+//! - [`management`]: who may change an account's passkeys; listing, renaming, deleting.
+//! - [`enrollment`]: the invitation to create a passkey, and its answers.
+//!
+//! Each depends only on the ones listed after it, and on the core.
+
+pub(crate) mod ceremonies;
+pub(crate) mod enrollment;
+pub(crate) mod management;
+pub(crate) mod sessions;
