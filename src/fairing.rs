@@ -27,7 +27,6 @@ use crate::service::enrollment::Enrollment;
 use crate::service::management::Management;
 use crate::service::sessions::Sessions;
 use crate::store::pool::{Backend, PasskeysDb};
-use crate::store::sqlite::SqliteStore;
 use crate::store::{SharedCounts, Store};
 
 /// The default database: an embedded SQLite file beside the app.
@@ -39,6 +38,15 @@ pub struct PasskeysFairing {
     accounts: Option<Arc<dyn Accounts>>,
     clock: Arc<dyn Clock>,
     events: Arc<dyn Events>,
+}
+
+impl std::fmt::Debug for PasskeysFairing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasskeysFairing")
+            .field("config", &self.config)
+            .field("accounts", &self.accounts.as_ref().map(|_| "(the app's)"))
+            .finish_non_exhaustive()
+    }
 }
 
 impl Passkeys {
@@ -95,7 +103,9 @@ impl Fairing for PasskeysFairing {
     fn info(&self) -> Info {
         Info {
             name: "Passkeys",
-            kind: Kind::Ignite,
+            // Attached twice, the last one configures the app (and routes are mounted
+            // once).
+            kind: Kind::Ignite | Kind::Singleton,
         }
     }
 
@@ -292,7 +302,8 @@ struct Parts {
 /// instances can share it.
 fn open_store(backend: &Backend) -> (Arc<dyn Store>, Option<Arc<dyn SharedCounts>>) {
     match backend {
-        Backend::Sqlite(pool) => (Arc::new(SqliteStore::new(pool)), None),
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite(pool) => (Arc::new(crate::store::sqlite::SqliteStore::new(pool)), None),
         #[cfg(feature = "postgres")]
         Backend::Postgres(pool) => {
             let store = Arc::new(crate::store::postgres::PgStore::new(pool));

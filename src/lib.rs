@@ -59,6 +59,7 @@
 //! backup flags are stored in their own columns and applied to the stored passkey.
 
 #![deny(missing_docs)]
+#![deny(missing_debug_implementations)]
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -83,7 +84,7 @@ mod store;
 
 pub use accounts::{AccountError, Accounts, NewAccount};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Config, ConfigError, CounterPolicy, Duration, RateLimit};
+pub use config::{Config, ConfigError, CounterPolicy, Interval, RateLimit};
 pub use error::{Error, ErrorCode};
 pub use events::{Event, Events, LogEvents};
 pub use factor::Factor;
@@ -100,3 +101,8 @@ pub fn is_local_path(path: &str) -> bool {
     input::local_path(path).is_some()
 }
 pub use store::pool::{PasskeysConnection, PasskeysDb, PasskeysPool};
+
+/// The sqlx the crate's pools are built with (`PasskeysPool::sqlite`,
+/// `PasskeysPool::postgres`), for an app that keeps its own tables in the same
+/// database: name its types as `rocket_passkeys::sqlx::…` and they always match.
+pub use sqlx;

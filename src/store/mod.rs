@@ -4,9 +4,18 @@
 //! Every method is one logical write or read; methods that write several rows do it in
 //! one transaction, so a failure leaves nothing half done.
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod contract;
 pub(crate) mod pool;
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+compile_error!(
+    "rocket_passkeys needs a database: enable the `sqlite` feature, `postgres`, or both"
+);
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
+pub(crate) mod rows;
+#[cfg(feature = "sqlite")]
 pub(crate) mod sqlite;
 
 use webauthn_rs::prelude::{Passkey, Uuid};

@@ -205,6 +205,32 @@ async fn a_good_configuration_launches_from_rocket_toml_keys() {
     assert_eq!(page.status(), rocket::http::Status::Ok);
 }
 
+/// Attached twice (a library and the app each attaching it, say), the last fairing
+/// configures the app, and its routes are mounted once (twice would be a route
+/// collision, which stops the launch).
+#[rocket::async_test]
+async fn a_fairing_attached_twice_configures_the_app_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = Config {
+        mount: "/first".into(),
+        ..Config::default()
+    };
+    let last = Config {
+        mount: "/last".into(),
+        ..Config::default()
+    };
+    let rocket = rocket::custom(figment(&dir))
+        .attach(Passkeys::custom(first))
+        .attach(Passkeys::custom(last));
+    let client = Client::untracked(rocket).await.expect("launches");
+    let passkeys = client.rocket().state::<Passkeys>().expect("managed");
+    assert_eq!(passkeys.mount(), "/last");
+    let page = client.get("/last/sign-in").dispatch().await;
+    assert_eq!(page.status(), rocket::http::Status::Ok);
+    let page = client.get("/first/sign-in").dispatch().await;
+    assert_eq!(page.status(), rocket::http::Status::NotFound);
+}
+
 #[get("/")]
 fn guarded(user: PasskeyUser) -> String {
     user.id().to_string()

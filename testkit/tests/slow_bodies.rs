@@ -141,7 +141,7 @@ async fn a06_slow_bodies_hold_nothing_and_are_cut_off() {
         .merge(("address", "127.0.0.1"))
         .merge(("port", port));
     let config = Config {
-        body_timeout: rocket_passkeys::Duration::from_secs(BODY_TIMEOUT.as_secs()),
+        body_timeout: rocket_passkeys::Interval::from_secs(BODY_TIMEOUT.as_secs()),
         trusted_proxy_header: Some("X-Real-IP".into()),
         rate_limit: RateLimit {
             per_minute: 600,

@@ -1,0 +1,321 @@
+//! The checked configuration: every value of [`Config`] checked, and the defaults that
+//! depend on Rocket's port resolved.
+
+use std::path::PathBuf;
+
+use rocket::data::ByteUnit;
+use webauthn_rs::prelude::Url;
+
+use super::{Config, ConfigError, CounterPolicy, Interval, RateLimit};
+use crate::input::local_path;
+
+/// The checked configuration the crate runs on.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub rp_id: String,
+    pub rp_name: String,
+    pub origins: Vec<Url>,
+    pub related_origins: Vec<Url>,
+    pub allow_rp_id_change: bool,
+    pub mount: String,
+    pub sign_up: bool,
+    pub resident_key_required: bool,
+    pub progressive_enrollment: bool,
+    pub remind_after: i64,
+    pub allow_never_prompt: bool,
+    pub ceremony_timeout: i64,
+    pub session_ttl: i64,
+    pub reauth_max_age: i64,
+    pub counter_policy: CounterPolicy,
+    pub revoke_sessions_on_delete: bool,
+    pub max_passkeys: usize,
+    pub after_sign_in: String,
+    pub after_sign_out: String,
+    pub body_limit: ByteUnit,
+    pub body_timeout: std::time::Duration,
+    pub templates_dir: Option<PathBuf>,
+    pub secure_cookies: bool,
+    pub trusted_proxy_header: Option<String>,
+    pub rate_limit: RateLimit,
+}
+
+impl Settings {
+    /// Whether a browser `Origin` (`scheme://host[:port]`) is one of ours, related ones
+    /// included.
+    pub fn is_our_origin(&self, origin: &str) -> bool {
+        self.origins
+            .iter()
+            .chain(&self.related_origins)
+            .any(|o| o.as_str().trim_end_matches('/') == origin)
+    }
+}
+
+impl Config {
+    /// Checks the configuration and resolves defaults that depend on Rocket's port.
+    pub(crate) fn settings(&self, port: u16) -> Result<Settings, ConfigError> {
+        let rp_id = self.rp_id.trim().to_string();
+        check_rp_id(&rp_id)?;
+
+        let origins = if self.origins.is_empty() {
+            vec![if rp_id == "localhost" {
+                format!("http://localhost:{port}")
+            } else {
+                format!("https://{rp_id}")
+            }]
+        } else {
+            self.origins.clone()
+        };
+        let origins = origins
+            .iter()
+            .map(|origin| check_origin(origin, &rp_id))
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let related_origins = self
+            .related_origins
+            .iter()
+            .map(|origin| check_related_origin(origin, &origins))
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let mount = self.mount.trim_end_matches('/').to_string();
+        if !mount.starts_with('/')
+            || mount.contains("//")
+            || !mount
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/-_.~".contains(c))
+        {
+            return Err(ConfigError::new(
+                "mount",
+                format!(
+                    "must be a path like `/passkeys` (letters, digits, `-_.~`), not `{}`",
+                    self.mount
+                ),
+            ));
+        }
+
+        let resident_key_required = match self.resident_key.as_str() {
+            "required" => true,
+            "preferred" => false,
+            other => {
+                return Err(ConfigError::new(
+                    "resident_key",
+                    format!("must be `required` or `preferred`, not `{other}`"),
+                ))
+            }
+        };
+        if self.user_verification != "required" {
+            return Err(ConfigError::new(
+                "user_verification",
+                format!(
+                    "must be `required` (passkeys verify the user), not `{}`",
+                    self.user_verification
+                ),
+            ));
+        }
+
+        for (key, path) in [
+            ("after_sign_in", &self.after_sign_in),
+            ("after_sign_out", &self.after_sign_out),
+        ] {
+            if local_path(path).is_none() {
+                return Err(ConfigError::new(
+                    key,
+                    format!("must be a local path starting with `/`, not `{path}`"),
+                ));
+            }
+        }
+
+        // Every duration is longer than zero and at most a bound that keeps the time
+        // arithmetic (expiries, cookie ages) far from overflowing.
+        let bounded = |key: &str, d: Interval, most: &str| {
+            let most: Interval = most.parse().unwrap_or(Interval::from_secs(1));
+            if d.as_secs() == 0 {
+                Err(ConfigError::new(key, "must be longer than zero"))
+            } else if d > most {
+                Err(ConfigError::new(
+                    key,
+                    format!("must be at most {}, not {}", most.describe(), d.describe()),
+                ))
+            } else {
+                Ok(d.as_secs() as i64)
+            }
+        };
+        let ceremony_timeout = bounded("ceremony_timeout", self.ceremony_timeout, "1h")?;
+        let session_ttl = bounded("session_ttl", self.session_ttl, "400d")?;
+        let remind_after = bounded("remind_after", self.remind_after, "3650d")?;
+        let reauth_max_age = bounded("reauth_max_age", self.reauth_max_age, "400d")?;
+        let body_timeout = bounded("body_timeout", self.body_timeout, "10m")?;
+        if !(1..=100).contains(&self.max_passkeys) {
+            return Err(ConfigError::new(
+                "max_passkeys",
+                format!("must be between 1 and 100, not {}", self.max_passkeys),
+            ));
+        }
+        if self.rate_limit.per_minute == 0 || self.rate_limit.burst == 0 {
+            return Err(ConfigError::new(
+                "rate_limit",
+                "`per_minute` and `burst` must be at least 1",
+            ));
+        }
+        if self.body_limit < ByteUnit::Kibibyte(4) || self.body_limit > ByteUnit::Mebibyte(1) {
+            return Err(ConfigError::new(
+                "body_limit",
+                format!("must be between 4 KiB and 1 MiB, not {}", self.body_limit),
+            ));
+        }
+        if let Some(header) = &self.trusted_proxy_header {
+            if header.is_empty()
+                || !header
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            {
+                return Err(ConfigError::new(
+                    "trusted_proxy_header",
+                    format!("must be a header name like `X-Real-IP`, not `{header}`"),
+                ));
+            }
+        }
+        if let Some(dir) = &self.templates_dir {
+            if !dir.is_dir() {
+                return Err(ConfigError::new(
+                    "templates_dir",
+                    format!("`{}` is not a directory", dir.display()),
+                ));
+            }
+        }
+
+        let secure_cookies = self
+            .secure_cookies
+            .unwrap_or_else(|| origins.iter().any(|o| o.scheme() == "https"));
+
+        Ok(Settings {
+            rp_name: self.rp_name.clone().unwrap_or_else(|| rp_id.clone()),
+            rp_id,
+            origins,
+            related_origins,
+            allow_rp_id_change: self.allow_rp_id_change,
+            mount,
+            sign_up: self.sign_up,
+            resident_key_required,
+            progressive_enrollment: self.progressive_enrollment,
+            remind_after,
+            allow_never_prompt: self.allow_never_prompt,
+            ceremony_timeout,
+            session_ttl,
+            reauth_max_age,
+            counter_policy: self.counter_policy,
+            revoke_sessions_on_delete: self.revoke_sessions_on_delete,
+            max_passkeys: self.max_passkeys,
+            after_sign_in: self.after_sign_in.clone(),
+            after_sign_out: self.after_sign_out.clone(),
+            body_limit: self.body_limit,
+            body_timeout: std::time::Duration::from_secs(body_timeout as u64),
+            templates_dir: self.templates_dir.clone(),
+            secure_cookies,
+            trusted_proxy_header: self.trusted_proxy_header.clone(),
+            rate_limit: self.rate_limit.clone(),
+        })
+    }
+}
+
+fn check_rp_id(rp_id: &str) -> Result<(), ConfigError> {
+    let bad = |why: &str| ConfigError::new("rp_id", format!("`{rp_id}` {why}"));
+    if rp_id.is_empty() {
+        return Err(ConfigError::new("rp_id", "must not be empty"));
+    }
+    if rp_id.contains("://") || rp_id.contains('/') || rp_id.contains(':') {
+        return Err(bad(
+            "must be a bare domain such as `example.com`, without scheme, port or path",
+        ));
+    }
+    if rp_id.parse::<std::net::IpAddr>().is_ok() {
+        return Err(bad("is an IP address; passkeys need a domain name"));
+    }
+    if rp_id != rp_id.to_ascii_lowercase()
+        || !rp_id.split('.').all(|label| {
+            !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+    {
+        return Err(bad("is not a lowercase domain name"));
+    }
+    Ok(())
+}
+
+fn check_origin(origin: &str, rp_id: &str) -> Result<Url, ConfigError> {
+    let bad = |why: String| ConfigError::new("origins", why);
+    let url = Url::parse(origin.trim())
+        .map_err(|e| bad(format!("has `{origin}`, which is not a URL ({e})")))?;
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad(format!(
+            "has `{origin}`: an origin is a scheme, host and port only, with no path"
+        )));
+    }
+    let host = url.host_str().unwrap_or_default();
+    let localhost = host == "localhost" || host.ends_with(".localhost");
+    match url.scheme() {
+        "https" => {}
+        "http" if localhost => {}
+        _ => {
+            return Err(bad(format!(
+                "has `{origin}`, which must use https (only localhost may use http)"
+            )))
+        }
+    }
+    if host != rp_id && !host.ends_with(&format!(".{rp_id}")) {
+        return Err(bad(format!(
+            "has `{origin}`, whose host is not `{rp_id}` (the rp_id) or a subdomain of it"
+        )));
+    }
+    Ok(url)
+}
+
+fn check_related_origin(origin: &str, own: &[Url]) -> Result<Url, ConfigError> {
+    let bad = |why: String| ConfigError::new("related_origins", why);
+    let url = Url::parse(origin.trim())
+        .map_err(|e| bad(format!("has `{origin}`, which is not a URL ({e})")))?;
+    if url.scheme() != "https" || url.host_str().is_none() {
+        return Err(bad(format!(
+            "has `{origin}`, which must be an https origin"
+        )));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad(format!(
+            "has `{origin}`: an origin is a scheme, host and port only, with no path"
+        )));
+    }
+    if own.contains(&url) {
+        return Err(bad(format!(
+            "has `{origin}`, which is already in `origins`"
+        )));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_must_match_the_rp_id() {
+        let mut config = Config {
+            rp_id: "example.com".into(),
+            ..Config::default()
+        };
+        for (origin, ok) in [
+            ("https://example.com", true),
+            ("https://login.example.com", true),
+            ("https://example.com:8443", true),
+            ("http://example.com", false),
+            ("https://evil-example.com", false),
+            ("https://example.com.evil.io", false),
+            ("https://example.com/path", false),
+            ("not a url", false),
+        ] {
+            config.origins = vec![origin.into()];
+            let result = config.validate();
+            assert_eq!(result.is_ok(), ok, "{origin}: {result:?}");
+            if let Err(e) = result {
+                assert_eq!(e.key(), "passkeys.origins");
+            }
+        }
+    }
+}
