@@ -151,7 +151,7 @@ fn wait_for_start<T>(
 fn tail(log: &Path) -> String {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
-    let start = lines.len().saturating_sub(40);
+    let start = lines.len().saturating_sub(60);
     format!("--- {} ---\n{}", log.display(), lines[start..].join("\n"))
 }
 
@@ -446,6 +446,14 @@ pub enum UserVerification {
     Fails,
 }
 
+/// Which start of Chromium this is (see [`Browser::launch`]).
+#[derive(Debug, Clone, Copy)]
+enum Attempt {
+    First,
+    Again,
+    Fallback,
+}
+
 /// The chromedriver process, in its own process group, which Chromium inherits.
 struct Driver {
     child: Child,
@@ -478,15 +486,51 @@ pub struct Browser {
 
 impl Browser {
     /// Starts chromedriver and Chromium. Prefer [`browser_or_skip`] in tests.
+    ///
+    /// A Chromium that dies while starting (seen on small CI containers: "tab crashed"
+    /// at the first command) is started again with a fresh profile, the last time with
+    /// the fallbacks of [`Attempt::Fallback`]; if every attempt fails, the test fails with
+    /// the log of each.
     pub fn launch() -> Browser {
+        let mut failures = Vec::new();
+        for attempt in [Attempt::First, Attempt::Again, Attempt::Fallback] {
+            match Browser::try_launch(attempt) {
+                Ok(browser) => return browser,
+                Err(failure) => {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "Chromium did not start ({attempt:?}); trying again"
+                    );
+                    failures.push(format!("== attempt {attempt:?}: {failure}"));
+                }
+            }
+        }
+        panic!(
+            "Chromium did not start in {} attempts\n{}",
+            failures.len(),
+            failures.join("\n")
+        )
+    }
+
+    fn try_launch(attempt: Attempt) -> Result<Browser, String> {
         let profile = tempfile::tempdir().expect("temporary Chromium profile");
         let driver_log = profile.path().join("chromedriver.log");
         let output = File::create(&driver_log).expect("chromedriver log file");
+        // Chromium writes under $HOME (crash reports, caches) even with its own profile
+        // directory, and dies where $HOME is missing or read-only: give it the profile's.
+        let home = profile.path().join("home");
+        std::fs::create_dir_all(&home).expect("Chromium's home directory");
         let mut command = Command::new(CHROMEDRIVER);
         command
             // Port 0: chromedriver picks a free port and logs it, so no other process
             // can take it between our choice and its bind.
             .arg("--port=0")
+            // Chromium's own output in the same log, shown when a start fails.
+            .arg("--enable-chrome-logs")
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_CACHE_HOME", home.join(".cache"))
+            .env("TMPDIR", profile.path())
             .stdin(Stdio::null())
             .stdout(output.try_clone().expect("chromedriver log file"))
             .stderr(output);
@@ -505,9 +549,9 @@ impl Browser {
                 .parse::<u16>()
                 .ok()
         })
-        .unwrap_or_else(|(StartError::Exited(why) | StartError::TimedOut(why))| {
-            panic!("chromedriver {why}\n{}", tail(&driver.log))
-        });
+        .map_err(|(StartError::Exited(why) | StartError::TimedOut(why))| {
+            format!("chromedriver {why}\n{}", tail(&driver.log))
+        })?;
 
         // A fresh connection per command: a kept-alive one that chromedriver has closed
         // would fail a POST, which is not retried.
@@ -517,27 +561,37 @@ impl Browser {
             .build();
         let driver_url = format!("http://127.0.0.1:{port}");
         let user_data_dir = profile.path().join("chromium");
+        let mut args = vec![
+            // Without these, Chromium hangs on a closed network.
+            "--headless=new".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-quic".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            format!("--user-data-dir={}", user_data_dir.display()),
+            format!(
+                "--crash-dumps-dir={}",
+                profile.path().join("crashes").display()
+            ),
+            "--disable-breakpad".to_owned(),
+            // The screenshots' size.
+            "--window-size=900,900".to_owned(),
+        ];
+        match attempt {
+            // Containers often have a tiny /dev/shm: shared memory in TMPDIR instead.
+            Attempt::First | Attempt::Again => args.push("--disable-dev-shm-usage".to_owned()),
+            // The last try: shared memory where Chromium wants it, no zygote process, and
+            // one renderer, in case the container limits memory maps or processes.
+            Attempt::Fallback => {
+                args.extend(["--no-zygote", "--renderer-process-limit=1"].map(str::to_owned))
+            }
+        }
         let capabilities = json!({
             "capabilities": { "alwaysMatch": {
-                "goog:chromeOptions": {
-                    "binary": CHROMIUM,
-                    "args": [
-                        // Without these, Chromium hangs on a closed network.
-                        "--headless=new",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-quic",
-                        "--no-first-run",
-                        "--disable-background-networking",
-                        "--disable-component-update",
-                        "--disable-sync",
-                        format!("--user-data-dir={}", user_data_dir.display()),
-                        // Containers often have a tiny /dev/shm.
-                        "--disable-dev-shm-usage",
-                        // The screenshots' size.
-                        "--window-size=900,900",
-                    ],
-                },
+                "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
                 "goog:loggingPrefs": { "browser": "ALL" },
                 "timeouts": { "implicit": 0, "pageLoad": 30_000, "script": 30_000 },
                 // A dialog stays open until the test answers it (`accept_dialog`).
@@ -550,25 +604,28 @@ impl Browser {
             &format!("{driver_url}/session"),
             Some(capabilities),
         )
-        .unwrap_or_else(|err| panic!("start a Chromium session: {err}\n{}", tail(&driver.log)));
+        .map_err(|err| format!("start a Chromium session: {err}\n{}", tail(&driver.log)))?;
         let session = answer["sessionId"]
             .as_str()
             .expect("new session answer has a sessionId");
+        let log = driver.log.clone();
         let browser = Browser {
             agent,
             session_url: format!("{driver_url}/session/{session}"),
             _driver: driver,
             _profile: profile,
         };
-        browser.command(
-            "POST",
-            "/goog/cdp/execute",
-            json!({
-                "cmd": "Page.addScriptToEvaluateOnNewDocument",
-                "params": { "source": PROBE },
-            }),
-        );
         browser
+            .try_command(
+                "POST",
+                "/goog/cdp/execute",
+                json!({
+                    "cmd": "Page.addScriptToEvaluateOnNewDocument",
+                    "params": { "source": PROBE },
+                }),
+            )
+            .map_err(|err| format!("the first command: {err}\n{}", tail(&log)))?;
+        Ok(browser)
     }
 
     // ---- raw WebDriver ----
