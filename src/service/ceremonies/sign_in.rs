@@ -151,6 +151,12 @@ impl Ceremonies {
             .await
         {
             Err(StoreError::Regressed) => {
+                // A copy of this very finish that lost to its own first copy (a retry,
+                // or a captured finish replayed at once) is a replay, not a clone: the
+                // first copy's claim is committed with the counter it raised.
+                if store.finished(&claim).await? {
+                    return Err(StoreError::Replayed.into());
+                }
                 self.suspected_clone(&stored, result.counter(), false);
                 let why = "a concurrent sign-in with this passkey used this counter";
                 return Err(self.refused(Some(&stored.user_id), why));
