@@ -294,10 +294,16 @@ impl Store for SqliteStore {
         .bind(&user.display_name)
         .bind(now)
         .bind(i64::from(user.factors))
-        .fetch_one(&self.pool)
+        // All rows, not the first: SQLite commits a statement with RETURNING when it
+        // has run to its end, and a read on another connection right after this
+        // returns must see the account (found by the store contract).
+        .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        let stored = rows::user(&row)?;
+        let row = row
+            .first()
+            .ok_or_else(|| StoreError::Backend("an upsert returned no row".into()))?;
+        let stored = rows::user(row)?;
         // Its username or display name may have changed, or the name is new.
         self.cache.forget_user(stored.handle, &stored.username);
         Ok(stored)
