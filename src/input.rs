@@ -12,17 +12,21 @@ pub(crate) const MAX_NAME: usize = 64;
 
 /// Returns the path when it is local to this site and a valid URI reference: one leading
 /// `/` (not `//`), then only the characters RFC 3986 allows in a path, query and fragment
-/// (unreserved, sub-delimiters, `:@/?#`, and `%` followed by two hex digits), at most
-/// 1024 bytes. Anything else (a scheme, another host, a backslash, spaces, quotes,
+/// (unreserved, sub-delimiters, `:@/?`, one `#` before the fragment, and `%` followed by
+/// two hex digits), at most 1024 bytes. Anything else (a scheme, another host, a backslash, spaces, quotes,
 /// braces, non-ASCII text not percent-encoded) is not a place to send people.
 pub(crate) fn local_path(path: &str) -> Option<&str> {
     let bytes = path.as_bytes();
     if bytes.first() != Some(&b'/') || bytes.get(1) == Some(&b'/') || path.len() > MAX_NEXT {
         return None;
     }
+    let mut fragment = false;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
+            // A fragment holds no `#` (RFC 3986; Rocket's parser refuses it).
+            b'#' if fragment => return None,
+            b'#' => fragment = true,
             b'%' => {
                 let hex = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_hexdigit);
                 if !(hex(i + 1) && hex(i + 2)) {
@@ -34,7 +38,7 @@ pub(crate) fn local_path(path: &str) -> Option<&str> {
             b if b.is_ascii_alphanumeric() => {}
             b'-' | b'.' | b'_' | b'~' => {}
             b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' => {}
-            b':' | b'@' | b'/' | b'?' | b'#' => {}
+            b':' | b'@' | b'/' | b'?' => {}
             _ => return None,
         }
         i += 1;
@@ -176,6 +180,9 @@ mod tests {
             "/a[b]",
             "/50%",
             "/%zz",
+            "/##",
+            "/a#b#c",
+            "/a?b#c?d#e",
         ] {
             assert_eq!(local_path(bad), None, "{bad}");
         }
