@@ -112,8 +112,13 @@ mod tests {
             names.iter().all(|n| decoys.ids(n).len() == 1),
             "no accounts yet"
         );
+        // Fixed handles: with random ones, a ring of 100 points now and then gives one
+        // count a share outside the bounds below, and the test failed.
+        let handle = |i: u128| {
+            Uuid::from_u128((i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835))
+        };
         let accounts: Vec<(Uuid, Vec<usize>)> = (0..100)
-            .map(|i| (Uuid::new_v4(), vec![16 + i % 3 * 16; 1 + i % 4]))
+            .map(|i| (handle(i as u128), vec![16 + i % 3 * 16; 1 + i % 4]))
             .collect();
         decoys.refresh(accounts.clone());
         let before: Vec<Vec<Vec<u8>>> = names.iter().map(|n| decoys.ids(n)).collect();
@@ -133,7 +138,7 @@ mod tests {
         }
         // One more account moves few decoys.
         let mut grown = accounts;
-        grown.push((Uuid::new_v4(), vec![64]));
+        grown.push((handle(100), vec![64]));
         decoys.refresh(grown);
         let moved = names
             .iter()
