@@ -158,6 +158,10 @@ struct ManagePage<'a> {
     show_username: bool,
     credentials: Vec<Row>,
     credential_ids: String,
+    /// Whether the screen offers adding, renaming and deleting passkeys: the session
+    /// may, or it can first sign in with one of the account's passkeys (the page does
+    /// so on `factor_required`). Else the screen offers none of it and says why.
+    may_change: bool,
 }
 
 /// "2026-11-25 14:03 UTC", for people.
@@ -182,6 +186,11 @@ async fn screen(passkeys: &Passkeys, session: Guard<&CurrentSession>) -> Screen 
     };
     let records = match management.list(session.user.handle).await {
         Ok(records) => records,
+        Err(e) => return Screen::Failed(e),
+    };
+    let may_change = match management.may_change(session).await {
+        Ok(()) => true,
+        Err(e) if e.code() == ErrorCode::FactorRequired => !records.is_empty(),
         Err(e) => return Screen::Failed(e),
     };
     let credential_ids = records
@@ -210,6 +219,7 @@ async fn screen(passkeys: &Passkeys, session: Guard<&CurrentSession>) -> Screen 
         show_username: session.user.display_name != session.user.username,
         credentials,
         credential_ids,
+        may_change,
     };
     Screen::render(passkeys, "manage", &page)
 }

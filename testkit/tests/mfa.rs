@@ -48,6 +48,12 @@ async fn a_password_alone_cannot_add_a_passkey_to_an_account_with_a_code() {
     // The prompt page does not show itself to this session either.
     let page = browser.get(PROMPT).await;
     assert_eq!(page.status, Status::SeeOther);
+    // The manage screen offers none of what it would refuse, and says why.
+    let manage = browser.get("/passkeys/manage").await;
+    assert_eq!(manage.status, Status::Ok);
+    let html = manage.body.as_str().expect("an HTML screen");
+    assert!(!html.contains("data-passkey-action=\"register\""), "{html}");
+    assert!(html.contains("id=\"passkeys-factor-required\""), "{html}");
     assert_eq!(app.snapshot().await, before, "nothing written");
 
     // The code completes the sign-in: a new session token, then the invitation.
@@ -59,6 +65,9 @@ async fn a_password_alone_cannot_add_a_passkey_to_an_account_with_a_code() {
     stale.cookies.insert("passkeys_session".into(), old);
     assert!(stale.me().await.is_none(), "the one-factor token ended");
     assert_eq!(browser.get("/mfa").await.status, Status::Ok);
+    let manage = browser.get("/passkeys/manage").await;
+    let html = manage.body.as_str().expect("an HTML screen");
+    assert!(html.contains("data-passkey-action=\"register\""), "{html}");
     events.take();
     assert_eq!(browser.add_passkey().await.status, Status::Ok);
     let added = events
