@@ -289,7 +289,8 @@ pub(crate) trait Store: Send + Sync + 'static {
 
     /// In one transaction: claim the ceremony, raise the counter (never lower it), save
     /// the backup state and the time of use, open the session and end the one it
-    /// `replaces`. A ceremony claimed before fails with `Replayed`, writing nothing; so
+    /// `replaces`. A ceremony claimed before fails with `Replayed` (whatever its counter:
+    /// a copy of a finish is a replay, not a clone), writing nothing; so
     /// does, with `Regressed`, a use that `must_exceed` a counter another sign-in has
     /// since raised to its own or beyond;
     /// returns false, writing nothing but the claim, when the credential no longer exists

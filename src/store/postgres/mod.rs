@@ -47,13 +47,19 @@ impl PgStore {
     }
 }
 
-pub(super) async fn insert_session<'c, E>(
-    executor: E,
+/// Opens `session` and ends the one it `replaces`, inside the caller's transaction.
+pub(super) async fn open_session_in(
+    tx: &mut sqlx::PgConnection,
     session: &NewSession,
-) -> Result<(), StoreError>
-where
-    E: sqlx::Executor<'c, Database = sqlx::Postgres>,
-{
+    replaces: Option<&[u8; 32]>,
+) -> Result<(), StoreError> {
+    if let Some(old) = replaces {
+        sqlx::query("DELETE FROM passkey_sessions WHERE token_hash = $1")
+            .bind(&old[..])
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+    }
     sqlx::query(&format!(
         "INSERT INTO passkey_sessions ({NEW_SESSION_COLUMNS}) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)"
@@ -65,7 +71,7 @@ where
     .bind(session.credential_id.as_deref())
     .bind(session.created_at)
     .bind(session.expires_at)
-    .execute(executor)
+    .execute(tx)
     .await
     .map_err(backend)?;
     Ok(())
@@ -230,14 +236,7 @@ impl Store for PgStore {
         replaces: Option<&[u8; 32]>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        if let Some(old) = replaces {
-            sqlx::query("DELETE FROM passkey_sessions WHERE token_hash = $1")
-                .bind(&old[..])
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-        }
-        insert_session(&mut *tx, session).await?;
+        open_session_in(&mut tx, session, replaces).await?;
         tx.commit().await.map_err(backend)
     }
 

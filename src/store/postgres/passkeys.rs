@@ -6,7 +6,7 @@
 
 use webauthn_rs::prelude::Uuid;
 
-use super::{backend, insert_session, PgStore};
+use super::{backend, open_session_in, PgStore};
 use crate::error::StoreError;
 use crate::input::username_key;
 use crate::store::{Claim, CredentialRecord, CredentialUse, Deleted, NewSession, Owner};
@@ -135,14 +135,7 @@ pub(super) async fn add(
         session, replaces, ..
     } = owner
     {
-        if let Some(old) = replaces {
-            sqlx::query("DELETE FROM passkey_sessions WHERE token_hash = $1")
-                .bind(&old[..])
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-        }
-        insert_session(&mut *tx, session).await?;
+        open_session_in(&mut tx, session, replaces).await?;
     }
     tx.commit().await.map_err(backend)
 }
@@ -195,14 +188,7 @@ pub(super) async fn record_sign_in(
         tx.commit().await.map_err(backend)?;
         return Ok(false);
     }
-    if let Some(old) = replaces {
-        sqlx::query("DELETE FROM passkey_sessions WHERE token_hash = $1")
-            .bind(&old[..])
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-    }
-    insert_session(&mut *tx, session).await?;
+    open_session_in(&mut tx, session, replaces).await?;
     tx.commit().await.map_err(backend)?;
     Ok(true)
 }

@@ -78,18 +78,40 @@ pub(super) fn bind_session<'q>(query: Query<'q>, session: &'q NewSession) -> Que
         .bind(session.expires_at)
 }
 
-pub(super) async fn insert_session<'c, E>(
-    executor: E,
-    session: &NewSession,
-) -> Result<(), StoreError>
+/// Whether this ceremony is recorded as finished (on the pool, or on a connection the
+/// caller holds: the sign-in writer's pool may have no other).
+pub(super) async fn finished<'c, E>(executor: E, claim: &Claim) -> Result<bool, sqlx::Error>
 where
     E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
 {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM passkey_finished_ceremonies WHERE expires_at = ? AND id = ?",
+    )
+    .bind(claim.expires_at)
+    .bind(&claim.id[..])
+    .fetch_optional(executor)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Opens `session` and ends the one it `replaces`, inside the caller's transaction.
+pub(super) async fn open_session_in(
+    tx: &mut sqlx::SqliteConnection,
+    session: &NewSession,
+    replaces: Option<&[u8; 32]>,
+) -> Result<(), StoreError> {
+    if let Some(old) = replaces {
+        sqlx::query("DELETE FROM passkey_sessions WHERE token_hash = ?")
+            .bind(&old[..])
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+    }
     let sql = format!(
         "INSERT INTO passkey_sessions ({NEW_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
     );
     bind_session(sqlx::query(&sql), session)
-        .execute(executor)
+        .execute(tx)
         .await
         .map_err(backend)?;
     Ok(())
@@ -228,15 +250,7 @@ impl Store for SqliteStore {
     }
 
     async fn finished(&self, claim: &Claim) -> Result<bool, StoreError> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM passkey_finished_ceremonies WHERE expires_at = ? AND id = ?",
-        )
-        .bind(claim.expires_at)
-        .bind(&claim.id[..])
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend)?;
-        Ok(found.is_some())
+        finished(&self.pool, claim).await.map_err(backend)
     }
 
     async fn purge_finished(&self, before: i64) -> Result<u64, StoreError> {
@@ -315,14 +329,7 @@ impl Store for SqliteStore {
         replaces: Option<&[u8; 32]>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        if let Some(old) = replaces {
-            sqlx::query("DELETE FROM passkey_sessions WHERE token_hash = ?")
-                .bind(&old[..])
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-        }
-        insert_session(&mut *tx, session).await?;
+        open_session_in(&mut tx, session, replaces).await?;
         tx.commit().await.map_err(backend)
     }
 

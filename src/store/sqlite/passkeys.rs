@@ -4,7 +4,7 @@
 
 use webauthn_rs::prelude::Uuid;
 
-use super::{backend, insert_session, SqliteStore};
+use super::{backend, open_session_in, SqliteStore};
 use crate::error::StoreError;
 use crate::input::username_key;
 use crate::store::{rows, Claim, CredentialRecord, Deleted, Owner};
@@ -115,14 +115,7 @@ pub(super) async fn add(
         session, replaces, ..
     } = owner
     {
-        if let Some(old) = replaces {
-            sqlx::query("DELETE FROM passkey_sessions WHERE token_hash = ?")
-                .bind(&old[..])
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-        }
-        insert_session(&mut *tx, session).await?;
+        open_session_in(&mut tx, session, replaces).await?;
     }
     tx.commit().await.map_err(backend)?;
     // A new passkey is usually used soon (the next sign-in, on another device).

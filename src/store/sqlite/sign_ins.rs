@@ -6,7 +6,7 @@ use rocket::tokio::sync::{mpsc, oneshot};
 use sqlx::Row;
 
 use super::cache::Cache;
-use super::{backend, bind_session};
+use super::{backend, bind_session, finished};
 use crate::error::StoreError;
 use crate::store::rows::NEW_SESSION_COLUMNS;
 use crate::store::{Claim, CredentialUse, NewSession};
@@ -273,7 +273,7 @@ async fn write_sign_ins(
             // the pool may have no other.)
             let answer = match (sign_ins, claim_failure(&e)) {
                 ([sign_in], Some(Written::Regressed)) if usable => {
-                    if finished(&mut connection, &sign_in.claim).await? {
+                    if finished(&mut *connection, &sign_in.claim).await? {
                         Ok(vec![Written::Replayed])
                     } else {
                         Ok(vec![Written::Regressed])
@@ -309,21 +309,6 @@ async fn write_sign_ins(
 /// gone, a case the later statements handle) is still below the sign-in's.
 const CLAIM: &str = "(?, CASE WHEN ? THEN ? WHEN coalesce((SELECT counter FROM \
      passkey_credentials WHERE credential_id = ? AND user_handle = ?), -1) < ? THEN ? END)";
-
-/// Whether this ceremony is recorded as finished.
-async fn finished(
-    connection: &mut sqlx::SqliteConnection,
-    claim: &Claim,
-) -> Result<bool, sqlx::Error> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM passkey_finished_ceremonies WHERE expires_at = ? AND id = ?",
-    )
-    .bind(claim.expires_at)
-    .bind(&claim.id[..])
-    .fetch_optional(connection)
-    .await?;
-    Ok(found.is_some())
-}
 
 /// Why the claims of a single sign-in failed, when it is one of the two known reasons:
 /// its ceremony was finished before (the unique key), or its counter no longer goes up
