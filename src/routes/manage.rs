@@ -188,11 +188,9 @@ async fn screen(passkeys: &Passkeys, session: Guard<&CurrentSession>) -> Screen 
         Ok(records) => records,
         Err(e) => return Screen::Failed(e),
     };
-    let may_change = match management.may_change(session).await {
-        Ok(()) => true,
-        Err(e) if e.code() == ErrorCode::FactorRequired => !records.is_empty(),
-        Err(e) => return Screen::Failed(e),
-    };
+    // With a passkey on the account the page can sign in with it first (on
+    // `factor_required`); without one, only a session allowed as it is may change.
+    let may_change = !records.is_empty() || Management::allows(session, false);
     let credential_ids = records
         .iter()
         .map(|c| URL_SAFE_NO_PAD.encode(&c.credential_id))

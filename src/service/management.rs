@@ -49,17 +49,21 @@ impl Management {
     /// owner's passkey and then add its own.
     pub async fn may_change(&self, session: &SessionRecord) -> Result<(), Error> {
         let has_passkeys = !self.list(session.user.handle).await?.is_empty();
-        let may = may_add_passkey(
-            session.factors,
-            session.user_verified,
-            session.user.factors,
-            has_passkeys,
-        );
-        if may {
+        if Self::allows(session, has_passkeys) {
             Ok(())
         } else {
             Err(Error::factor_required())
         }
+    }
+
+    /// [`Management::may_change`], for a caller that has read the account's passkeys.
+    pub fn allows(session: &SessionRecord, has_passkeys: bool) -> bool {
+        may_add_passkey(
+            session.factors,
+            session.user_verified,
+            session.user.factors,
+            has_passkeys,
+        )
     }
 
     /// The account's passkeys, oldest first.

@@ -150,13 +150,9 @@ impl Ceremonies {
             .record_sign_in(&used, &session, replaces.as_ref(), &claim)
             .await
         {
+            // A copy of this very finish is `Replayed`, never `Regressed` (the store's
+            // contract): this is another sign-in with the passkey.
             Err(StoreError::Regressed) => {
-                // A copy of this very finish that lost to its own first copy (a retry,
-                // or a captured finish replayed at once) is a replay, not a clone: the
-                // first copy's claim is committed with the counter it raised.
-                if store.finished(&claim).await? {
-                    return Err(StoreError::Replayed.into());
-                }
                 self.suspected_clone(&stored, result.counter(), false);
                 let why = "a concurrent sign-in with this passkey used this counter";
                 return Err(self.refused(Some(&stored.user_id), why));
