@@ -5,10 +5,13 @@
 //! ```
 //!
 //! Then open http://localhost:8000 (use `localhost`, not `127.0.0.1`: passkeys need a
-//! domain name). Accounts live in `passkeys.sqlite` beside where it runs.
+//! domain name). Accounts live in `passkeys.sqlite` beside where it runs. New accounts
+//! get recovery codes; `/metrics` serves the crate's metrics (Prometheus text format).
 
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use rocket::http::ContentType;
 use rocket::response::content::RawHtml;
-use rocket::{get, launch, routes};
+use rocket::{get, launch, routes, State};
 use rocket_passkeys::{PasskeyUser, Passkeys};
 
 const STYLE: &str = r#"<link rel="stylesheet" href="/passkeys/passkeys.css">"#;
@@ -60,9 +63,23 @@ fn escape(text: &str) -> String {
         .collect()
 }
 
+/// The crate's metrics in the Prometheus text format (a real app keeps this off the
+/// public internet, or behind its own check).
+#[get("/metrics")]
+fn metrics(handle: &State<PrometheusHandle>) -> (ContentType, String) {
+    (ContentType::Plain, handle.render())
+}
+
 #[launch]
 fn rocket() -> _ {
-    rocket::build()
+    let recorder = PrometheusBuilder::new()
+        .install_recorder()
+        .unwrap_or_else(|e| panic!("cannot install the metrics recorder: {e}"));
+    // Passkeys are this app's only way in: recovery codes are its way back (Rocket.toml
+    // or ROCKET_PASSKEYS_RECOVERY_CODES=false turns them off).
+    let figment = rocket::Config::figment().join(("passkeys.recovery_codes", true));
+    rocket::custom(figment)
+        .manage(recorder)
         .attach(Passkeys::fairing())
-        .mount("/", routes![home, welcome])
+        .mount("/", routes![home, welcome, metrics])
 }

@@ -51,6 +51,9 @@ pub enum ErrorCode {
     LastPasskey,
     /// 409: the account has the most passkeys it may have (`max_passkeys`).
     TooManyPasskeys,
+    /// 401: the recovery failed: an unknown username, a wrong or used code, or an account
+    /// without codes (one answer for all).
+    RecoveryFailed,
     /// 429: too many requests from this client; see `Retry-After`.
     RateLimited,
     /// 503: storage is unavailable or the server is at capacity; retry later.
@@ -77,6 +80,7 @@ impl ErrorCode {
             ErrorCode::FactorRequired => "factor_required",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
+            ErrorCode::RecoveryFailed => "recovery_failed",
             ErrorCode::Conflict => "conflict",
             ErrorCode::LastPasskey => "last_passkey",
             ErrorCode::TooManyPasskeys => "too_many_passkeys",
@@ -100,7 +104,9 @@ impl ErrorCode {
             | ErrorCode::Conflict
             | ErrorCode::LastPasskey
             | ErrorCode::TooManyPasskeys => Status::Conflict,
-            ErrorCode::AuthenticationFailed | ErrorCode::Unauthorized => Status::Unauthorized,
+            ErrorCode::AuthenticationFailed
+            | ErrorCode::Unauthorized
+            | ErrorCode::RecoveryFailed => Status::Unauthorized,
             ErrorCode::ReauthRequired | ErrorCode::FactorRequired | ErrorCode::Forbidden => {
                 Status::Forbidden
             }

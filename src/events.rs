@@ -66,6 +66,43 @@ pub enum Event {
         /// Whether the sign-in was still allowed (`counter_policy`).
         allowed: bool,
     },
+    /// Sessions of a user were ended before they expired: by the user on the manage
+    /// screen or its JSON routes (`by` is `sign_out` or `user`), by the app's admin API
+    /// (`admin`), or by a recovery (`recovery`). Sign-outs by the sign-out route are not
+    /// reported here.
+    SessionsEnded {
+        /// Whose.
+        user_id: String,
+        /// How many.
+        count: u64,
+        /// `sign_out`, `user`, `admin` or `recovery`.
+        by: &'static str,
+    },
+    /// An operator revoked a passkey through the admin API (also the account's last one,
+    /// when asked to).
+    PasskeyRevoked {
+        /// Its owner.
+        user_id: String,
+        /// The revoked passkey.
+        credential_id: String,
+    },
+    /// A recovery code signed its account in (every other session ended).
+    RecoveryCodeUsed {
+        /// The account.
+        user_id: String,
+        /// How many unused codes it has left.
+        left: i64,
+    },
+    /// A recovery code was refused for a known account (a wrong or used code).
+    RecoveryFailed {
+        /// The account the username named.
+        user_id: String,
+    },
+    /// New recovery codes were made for an account (voiding the ones before).
+    RecoveryCodesGenerated {
+        /// The account.
+        user_id: String,
+    },
     /// The passkey invitation after another sign-in: shown, skipped, refused for good, or
     /// accepted.
     Enrollment {
@@ -91,7 +128,10 @@ impl Events for LogEvents {
     fn event(&self, event: &Event) {
         // Debug formatting escapes control characters, so names cannot forge log lines.
         match event {
-            Event::SuspectedClone { .. } => log::warn!("passkeys event: {event:?}"),
+            Event::SuspectedClone { .. }
+            | Event::PasskeyRevoked { .. }
+            | Event::RecoveryCodeUsed { .. }
+            | Event::RecoveryFailed { .. } => log::warn!("passkeys event: {event:?}"),
             _ => log::info!("passkeys event: {event:?}"),
         }
     }

@@ -16,16 +16,33 @@ pub enum Factor {
     EmailLink,
     /// A sign-in through another identity provider (OAuth, OpenID Connect, SAML).
     External,
+    /// A single-use recovery code of a passkey-only account (`recovery_codes`): one
+    /// factor, enough to create a new passkey and nothing more.
+    RecoveryCode,
 }
 
 impl Factor {
-    pub(crate) const ALL: [Factor; 5] = [
+    pub(crate) const ALL: [Factor; 6] = [
         Factor::Passkey,
         Factor::Password,
         Factor::OneTimeCode,
         Factor::EmailLink,
         Factor::External,
+        Factor::RecoveryCode,
     ];
+
+    /// Its name in JSON, events and metrics: `passkey`, `password`, `one_time_code`,
+    /// `email_link`, `external`, `recovery_code`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Factor::Passkey => "passkey",
+            Factor::Password => "password",
+            Factor::OneTimeCode => "one_time_code",
+            Factor::EmailLink => "email_link",
+            Factor::External => "external",
+            Factor::RecoveryCode => "recovery_code",
+        }
+    }
 
     pub(crate) fn bit(self) -> u32 {
         match self {
@@ -34,6 +51,7 @@ impl Factor {
             Factor::OneTimeCode => 4,
             Factor::EmailLink => 8,
             Factor::External => 16,
+            Factor::RecoveryCode => 32,
         }
     }
 
@@ -71,6 +89,10 @@ pub(crate) fn may_add_passkey(
     if is_multi_factor(session_factors, user_verified) {
         return true;
     }
+    // A recovery code is how a passkey-only account gets a new passkey.
+    if session_factors & Factor::RecoveryCode.bit() != 0 && account_factors == 0 {
+        return true;
+    }
     let passkey = if has_passkeys {
         Factor::Passkey.bit()
     } else {
@@ -101,6 +123,9 @@ mod tests {
             (passkey, false, 0, true, true),
             (bits(&[Factor::EmailLink]), false, password, false, false),
             (0, false, 0, false, false),
+            (bits(&[Factor::RecoveryCode]), false, 0, true, true),
+            (bits(&[Factor::RecoveryCode]), false, password, true, false),
+            (bits(&[Factor::RecoveryCode]), false, totp, false, false),
         ] {
             assert_eq!(
                 may_add_passkey(session, verified, account, has),

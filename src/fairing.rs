@@ -22,9 +22,11 @@ use crate::passkeys::Passkeys;
 use crate::providers::Providers;
 use crate::routes;
 use crate::screens::Screens;
+use crate::service::admin::Admin;
 use crate::service::ceremonies::{Ceremonies, Services};
 use crate::service::enrollment::Enrollment;
 use crate::service::management::Management;
+use crate::service::recovery::Recovery;
 use crate::service::sessions::Sessions;
 use crate::store::pool::{Backend, PasskeysDb};
 use crate::store::{SharedCounts, Store};
@@ -340,11 +342,18 @@ fn assemble(
         Providers::builtin(),
     ));
     let enrollment = Arc::new(Enrollment::new(core.clone(), management.clone()));
+    let recovery = Arc::new(Recovery::new(
+        core.clone(),
+        sessions.clone(),
+        management.clone(),
+    ));
     let services = Services {
         sessions: sessions.clone(),
         management: management.clone(),
         enrollment: enrollment.clone(),
+        recovery: recovery.clone(),
     };
+    crate::measure::describe();
     let ceremonies = Ceremonies::new(
         core.clone(),
         services,
@@ -353,11 +362,13 @@ fn assemble(
         parts.secret,
     )?;
     Ok(Passkeys::assemble(PasskeysParts {
+        admin: Arc::new(Admin::new(core.clone())),
         core,
         ceremonies: Arc::new(ceremonies),
         sessions,
         management,
         enrollment,
+        recovery,
         screens,
         limiter,
         cookies,
@@ -366,12 +377,12 @@ fn assemble(
 
 /// Every minute: forget what has expired ([`Passkeys::purge_expired`]).
 fn spawn_cleanup(passkeys: &Passkeys) {
-    let (core, ceremonies, limiter) = passkeys.maintenance();
+    let maintenance = passkeys.maintenance();
     rocket::tokio::spawn(async move {
         let mut tick = rocket::tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            if let Err(e) = crate::passkeys::purge_expired(&core, &ceremonies, &limiter).await {
+            if let Err(e) = maintenance.run().await {
                 log::warn!("passkeys: could not forget expired records: {e}");
             }
         }

@@ -31,7 +31,9 @@ impl<'r> FromRequest<'r> for &'r CurrentSession {
                     .state::<Passkeys>()
                     .ok_or_else(Error::internal)?;
                 let token = passkeys.cookies.session_token(request.cookies());
-                Ok::<_, Error>(CurrentSession(passkeys.sessions.current(token).await?))
+                let user_agent = request.headers().get_one("User-Agent");
+                let current = passkeys.sessions.current(token, user_agent).await?;
+                Ok::<_, Error>(CurrentSession(current))
             })
             .await;
         match result {

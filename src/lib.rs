@@ -64,10 +64,12 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod accounts;
+mod admin;
 mod base;
 mod clock;
 mod config;
 mod cookies;
+mod device;
 mod error;
 mod events;
 mod factor;
@@ -75,6 +77,7 @@ mod fairing;
 mod guards;
 mod input;
 mod limit;
+mod measure;
 mod passkeys;
 mod providers;
 mod routes;
@@ -83,6 +86,7 @@ mod service;
 mod store;
 
 pub use accounts::{AccountError, Accounts, NewAccount};
+pub use admin::{Admin, PasskeyInfo, SessionInfo};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, ConfigError, CounterPolicy, Interval, RateLimit};
 pub use error::{Error, ErrorCode};

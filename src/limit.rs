@@ -20,6 +20,8 @@ pub(crate) enum Action {
     Register,
     Authenticate,
     Manage,
+    /// Signing in with a recovery code.
+    Recover,
 }
 
 /// One keyed limiter per action, managed state, cleaned periodically; or, with
@@ -28,6 +30,7 @@ pub(crate) struct Limiter {
     register: DefaultKeyedRateLimiter<IpAddr>,
     authenticate: DefaultKeyedRateLimiter<IpAddr>,
     manage: DefaultKeyedRateLimiter<IpAddr>,
+    recover: DefaultKeyedRateLimiter<IpAddr>,
     trusted_header: Option<String>,
     shared: Option<Shared>,
 }
@@ -54,6 +57,7 @@ impl Action {
             Action::Register => "register",
             Action::Authenticate => "authenticate",
             Action::Manage => "manage",
+            Action::Recover => "recover",
         }
     }
 }
@@ -97,6 +101,7 @@ impl Limiter {
             register: RateLimiter::keyed(quota),
             authenticate: RateLimiter::keyed(quota),
             manage: RateLimiter::keyed(quota),
+            recover: RateLimiter::keyed(quota),
             trusted_header,
             shared: shared.map(|(counts, clock)| Shared {
                 counts,
@@ -153,6 +158,17 @@ impl Limiter {
     /// Admits a request of this kind from this client, or answers 429 with
     /// `Retry-After`.
     pub async fn admit(&self, action: Action, client: Option<IpAddr>) -> Result<(), Error> {
+        let admitted = self.counted(action, client).await;
+        if admitted
+            .as_ref()
+            .is_err_and(|e| e.code() == ErrorCode::RateLimited)
+        {
+            crate::measure::rate_limited(action.name());
+        }
+        admitted
+    }
+
+    async fn counted(&self, action: Action, client: Option<IpAddr>) -> Result<(), Error> {
         let Some(shared) = &self.shared else {
             return self.check(action, client);
         };
@@ -173,6 +189,7 @@ impl Limiter {
             Action::Register => &self.register,
             Action::Authenticate => &self.authenticate,
             Action::Manage => &self.manage,
+            Action::Recover => &self.recover,
         };
         // A request without a peer address (a local test client) shares one budget.
         let key = client.unwrap_or(IpAddr::from([0, 0, 0, 0]));
@@ -185,7 +202,12 @@ impl Limiter {
     /// Forgets clients that are back to a full budget, so the maps stay small, and the
     /// shared counts of minutes past.
     pub async fn clean(&self, now: i64) -> Result<(), Error> {
-        for limiter in [&self.register, &self.authenticate, &self.manage] {
+        for limiter in [
+            &self.register,
+            &self.authenticate,
+            &self.manage,
+            &self.recover,
+        ] {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
@@ -197,7 +219,7 @@ impl Limiter {
 
     /// How many clients are tracked, across actions.
     pub fn len(&self) -> usize {
-        self.register.len() + self.authenticate.len() + self.manage.len()
+        self.register.len() + self.authenticate.len() + self.manage.len() + self.recover.len()
     }
 }
 

@@ -8,6 +8,7 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::Redirect;
 use webauthn_rs::prelude::Uuid;
 
+use crate::admin::Admin;
 use crate::base::Core;
 use crate::config::Settings;
 use crate::cookies::Cookies;
@@ -16,9 +17,11 @@ use crate::factor::Factor;
 use crate::input::{Name, Next};
 use crate::limit::Limiter;
 use crate::screens::Screens;
+use crate::service::admin::Admin as AdminService;
 use crate::service::ceremonies::Ceremonies;
 use crate::service::enrollment::{Enrollment, EnrollmentStats};
 use crate::service::management::Management;
+use crate::service::recovery::Recovery;
 use crate::service::sessions::{token_hash, Sessions};
 use crate::store::UserRecord;
 
@@ -74,6 +77,8 @@ pub struct Passkeys {
     pub(crate) sessions: Arc<Sessions>,
     pub(crate) management: Arc<Management>,
     pub(crate) enrollment: Arc<Enrollment>,
+    pub(crate) recovery: Arc<Recovery>,
+    pub(crate) admin: Arc<AdminService>,
     pub(crate) screens: Screens,
     pub(crate) limiter: Arc<Limiter>,
     pub(crate) cookies: Cookies,
@@ -95,9 +100,29 @@ pub(crate) struct Parts {
     pub sessions: Arc<Sessions>,
     pub management: Arc<Management>,
     pub enrollment: Arc<Enrollment>,
+    pub recovery: Arc<Recovery>,
+    pub admin: Arc<AdminService>,
     pub screens: Screens,
     pub limiter: Arc<Limiter>,
     pub cookies: Cookies,
+}
+
+/// What the minute's cleanup works on.
+pub(crate) struct Maintenance {
+    core: Arc<Core>,
+    ceremonies: Arc<Ceremonies>,
+    limiter: Arc<Limiter>,
+    recovery: Arc<Recovery>,
+}
+
+impl Maintenance {
+    /// See [`Passkeys::purge_expired`].
+    pub async fn run(&self) -> Result<(), Error> {
+        self.recovery.clean();
+        self.limiter.clean(self.core.now()).await?;
+        self.ceremonies.forget_expired().await?;
+        self.ceremonies.refresh_decoys().await
+    }
 }
 
 impl Passkeys {
@@ -108,6 +133,8 @@ impl Passkeys {
             sessions: parts.sessions,
             management: parts.management,
             enrollment: parts.enrollment,
+            recovery: parts.recovery,
+            admin: parts.admin,
             screens: parts.screens,
             limiter: parts.limiter,
             cookies: parts.cookies,
@@ -115,12 +142,13 @@ impl Passkeys {
     }
 
     /// What the minute's cleanup works on.
-    pub(crate) fn maintenance(&self) -> (Arc<Core>, Arc<Ceremonies>, Arc<Limiter>) {
-        (
-            self.core.clone(),
-            self.ceremonies.clone(),
-            self.limiter.clone(),
-        )
+    pub(crate) fn maintenance(&self) -> Maintenance {
+        Maintenance {
+            core: self.core.clone(),
+            ceremonies: self.ceremonies.clone(),
+            limiter: self.limiter.clone(),
+            recovery: self.recovery.clone(),
+        }
     }
 
     /// The checked configuration.
@@ -138,7 +166,7 @@ impl Passkeys {
     /// takes a new sample of the accounts that the options for unknown usernames imitate.
     /// Runs every minute by itself; call it to run it now.
     pub async fn purge_expired(&self) -> Result<(), Error> {
-        purge_expired(&self.core, &self.ceremonies, &self.limiter).await
+        self.maintenance().run().await
     }
 
     /// The mount path of the routes and screens, such as `/passkeys`.
@@ -271,23 +299,17 @@ impl Passkeys {
             .await
     }
 
+    /// The admin API: any account's passkeys and sessions (see [`Admin`]).
+    pub fn admin(&self) -> Admin<'_> {
+        Admin::new(self)
+    }
+
     /// The enrollment counters: how often sign-ins sent users to the invitation,
     /// passkeys created after it, skips, nevers. Kept in the store, so they cover every
     /// instance.
     pub async fn enrollment_stats(&self) -> Result<EnrollmentStats, Error> {
         self.enrollment.stats().await
     }
-}
-
-/// See [`Passkeys::purge_expired`].
-pub(crate) async fn purge_expired(
-    core: &Core,
-    ceremonies: &Ceremonies,
-    limiter: &Limiter,
-) -> Result<(), Error> {
-    limiter.clean(core.now()).await?;
-    ceremonies.forget_expired().await?;
-    ceremonies.refresh_decoys().await
 }
 
 #[rocket::async_trait]

@@ -16,6 +16,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("sign-up", include_str!("../templates/sign-up.hbs")),
     ("enroll", include_str!("../templates/enroll.hbs")),
     ("manage", include_str!("../templates/manage.hbs")),
+    ("recover", include_str!("../templates/recover.hbs")),
 ];
 
 const SCRIPT: &str = include_str!("../templates/passkeys.js");
@@ -36,6 +37,8 @@ pub(crate) struct Page<'a> {
     pub sign_up: bool,
     pub next: &'a str,
     pub next_query: String,
+    /// Whether recovery codes are on (the sign-in screen links to recovery).
+    pub recovery: bool,
 }
 
 impl Screens {

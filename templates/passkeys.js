@@ -28,6 +28,17 @@
  *       user's names (WebAuthn Signal API, where the browser has it).
  *   [data-passkey-action="skip"], [data-passkey-action="never"]
  *       On the enrollment prompt: "Not now" and "Don't ask again".
+ *   [data-passkey-action="end-session"], [data-passkey-action="end-other-sessions"]
+ *       Submit buttons of the manage screen's session forms (inside the session's
+ *       [data-session-id] row): end it through the JSON API, signing in again first
+ *       when the server asks; without JavaScript the forms post themselves.
+ *   [data-passkey-action="recovery-codes"]
+ *       Makes new recovery codes (after a confirmation) and shows them once.
+ *   [data-passkey-action="recover"]
+ *       Signs in with input[name="username"] and input[name="code"] of its form.
+ *   #passkeys-recovery-codes (hidden, with an <ol> and a
+ *   [data-passkey-action="codes-saved"] button)
+ *       Where recovery codes are shown after sign-up or renewal.
  *   input[autocomplete~="webauthn"]  (e.g. autocomplete="username webauthn")
  *       Offers passkeys in the browser's autofill (conditional mediation).
  *   #passkey-error  (role="alert", hidden)
@@ -238,6 +249,8 @@
     const start = await api('/register/start', body);
     const cred = await ask('create', { publicKey: creationOptions(start.publicKey) }, 'register');
     const done = await api('/register/finish', credentialJSON(cred));
+    // A new account's recovery codes are shown once, before going on.
+    if (Array.isArray(done.recovery_codes)) await showRecoveryCodes(done.recovery_codes);
     go(done.redirect, opts);
     return done;
   }
@@ -313,6 +326,65 @@
       await authenticate({ username: acct ? acct.username : undefined, redirect: false });
       return action();
     }
+  }
+
+  // Shows recovery codes (the only time they are readable) and resolves when the user
+  // says they saved them. The page's other content is hidden meanwhile.
+  function showRecoveryCodes(codes) {
+    const panel = document.getElementById('passkeys-recovery-codes');
+    if (!panel) {
+      window.alert('Save your recovery codes, shown only now:\n\n' + codes.join('\n'));
+      return Promise.resolve();
+    }
+    const list = panel.querySelector('ol');
+    list.textContent = '';
+    for (const code of codes) {
+      const item = document.createElement('li');
+      item.textContent = code;
+      list.appendChild(item);
+    }
+    const main = document.getElementById('passkeys');
+    const hidden = [];
+    for (const child of main.children) {
+      if (child !== panel && child.id !== 'passkey-error' && !child.hidden) {
+        child.hidden = true;
+        hidden.push(child);
+      }
+    }
+    panel.hidden = false;
+    const title = panel.querySelector('h2');
+    if (title) title.focus();
+    return new Promise((resolve) => {
+      const button = panel.querySelector('[data-passkey-action="codes-saved"]');
+      button.addEventListener('click', () => {
+        panel.hidden = true;
+        for (const child of hidden) child.hidden = false;
+        resolve();
+      }, { once: true });
+    });
+  }
+
+  async function newRecoveryCodes() {
+    const question = 'Make new recovery codes? The ones you have now stop working.';
+    if (!window.confirm(question)) return;
+    const done = await withReauth(() => api('/recovery-codes', {}));
+    await showRecoveryCodes(done.recovery_codes || []);
+    location.reload();
+  }
+
+  async function recover(form) {
+    const done = await api('/recover', { username: field(form, 'username') || '', code: field(form, 'code') || '' });
+    go(done.redirect);
+  }
+
+  // Ends a session from its form on the manage screen (the form posts it without
+  // JavaScript); another device's needs a recent sign-in, asked for when needed.
+  async function endSession(form, action) {
+    const item = form.closest('[data-session-id]');
+    const path = action === 'end-other-sessions' ? '/sessions/others' : '/sessions/' + encodeURIComponent(item.dataset.sessionId);
+    const done = await withReauth(() => api(path, {}, 'DELETE'));
+    if (done.signed_out) go(done.redirect || '/');
+    else location.reload();
   }
 
   function row(el) {
@@ -488,6 +560,14 @@
         await signOut();
       } else if (action === 'skip' || action === 'never') {
         await enrollChoice(action, { next });
+      } else if (action === 'recovery-codes') {
+        await newRecoveryCodes();
+      } else if (action === 'recover') {
+        await recover(form);
+      } else if (action === 'end-session' || action === 'end-other-sessions') {
+        await endSession(form, action);
+      } else if (action === 'codes-saved') {
+        // Handled by the panel's own listener.
       } else {
         console.warn('rocket_passkeys: unknown data-passkey-action', action);
       }

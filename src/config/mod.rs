@@ -58,6 +58,10 @@ pub struct Config {
     pub remind_after: Interval,
     /// Offer "Don't ask again" on the invitation. Default: `true`.
     pub allow_never_prompt: bool,
+    /// Give passkey-only accounts single-use recovery codes (shown once after sign-up,
+    /// renewable on the manage screen) to sign in with after losing every passkey.
+    /// Default: `false`.
+    pub recovery_codes: bool,
     /// How long a started ceremony may take before it expires (the browser carries it,
     /// sealed; the server keeps nothing until it finishes). Default: `5m`.
     pub ceremony_timeout: Interval,
@@ -150,6 +154,7 @@ impl Default for Config {
             progressive_enrollment: false,
             remind_after: Interval::from_secs(14 * 86_400),
             allow_never_prompt: true,
+            recovery_codes: false,
             ceremony_timeout: Interval::from_secs(300),
             session_ttl: Interval::from_secs(24 * 3600),
             reauth_max_age: Interval::from_secs(600),

@@ -8,8 +8,10 @@ use webauthn_rs::prelude::{CreationChallengeResponse, RequestChallengeResponse};
 
 use super::{JsonBody, SameOrigin};
 use crate::error::Error;
+use crate::factor::Factor;
 use crate::guards::CurrentSession;
 use crate::limit::Action;
+use crate::measure;
 use crate::passkeys::Passkeys;
 use crate::service::ceremonies::started::Started;
 use crate::service::ceremonies::{AuthenticateStart, CeremonyKind, RegisterStart, SignedIn};
@@ -28,6 +30,25 @@ pub(crate) fn routes() -> Vec<Route> {
 type Body<T> = Result<JsonBody<T>, Error>;
 type Guard<T> = Result<T, Error>;
 
+/// Counts a start or finish of a ceremony of this kind (`register`, `authenticate`):
+/// started or finished when it succeeded, else failed with its error code. A sign-in's
+/// finish also records how long it took.
+fn measured<T>(
+    kind: &'static str,
+    finish: Option<std::time::Instant>,
+    result: Result<T, Error>,
+) -> Result<T, Error> {
+    match (&result, finish) {
+        (Ok(_), None) => measure::started(kind),
+        (Ok(_), Some(began)) => {
+            let took = (kind == "authenticate").then(|| began.elapsed());
+            measure::finished(kind, took);
+        }
+        (Err(e), _) => measure::failed(kind, e.code()),
+    }
+    result
+}
+
 /// Hands the browser its started ceremony, sealed in the cookie of its kind.
 fn hand_over(passkeys: &Passkeys, jar: &CookieJar<'_>, started: &Started) -> Result<(), Error> {
     let sealed = started.to_cookie()?;
@@ -45,8 +66,12 @@ fn taken(passkeys: &Passkeys, jar: &CookieJar<'_>, kind: CeremonyKind) -> Option
 fn finished(passkeys: &Passkeys, jar: &CookieJar<'_>, signed_in: SignedIn) -> Json<Value> {
     if let Some(token) = signed_in.token {
         passkeys.cookies.set_session(jar, &token);
+        measure::session_opened(Factor::Passkey.bit());
     }
-    Json(json!({ "redirect": signed_in.redirect }))
+    match signed_in.recovery_codes {
+        Some(codes) => Json(json!({ "redirect": signed_in.redirect, "recovery_codes": codes })),
+        None => Json(json!({ "redirect": signed_in.redirect })),
+    }
 }
 
 #[post("/register/start", data = "<body>")]
@@ -57,18 +82,21 @@ async fn register_start(
     jar: &CookieJar<'_>,
     body: Body<RegisterStart>,
 ) -> Result<Json<CreationChallengeResponse>, Error> {
-    passkeys
-        .limiter
-        .admit(Action::Register, origin?.client)
-        .await?;
-    let session = session?;
-    let body = body?.0;
-    let (options, started) = passkeys
-        .ceremonies
-        .register_start(session.as_ref(), body)
-        .await?;
-    hand_over(passkeys, jar, &started)?;
-    Ok(Json(options))
+    let started = async {
+        passkeys
+            .limiter
+            .admit(Action::Register, origin?.client)
+            .await?;
+        let session = session?;
+        let body = body?.0;
+        let (options, started) = passkeys
+            .ceremonies
+            .register_start(session.as_ref(), body)
+            .await?;
+        hand_over(passkeys, jar, &started)?;
+        Ok(Json(options))
+    };
+    measured("register", None, started.await)
 }
 
 /// A sign-up ends the session the browser held, in the transaction that opens the new
@@ -81,18 +109,22 @@ async fn register_finish(
     jar: &CookieJar<'_>,
     body: Body<Value>,
 ) -> Result<Json<Value>, Error> {
-    passkeys
-        .limiter
-        .admit(Action::Register, origin?.client)
-        .await?;
-    let session = session?;
-    let body = body?.0;
-    let started = taken(passkeys, jar, CeremonyKind::Register);
-    let signed_in = passkeys
-        .ceremonies
-        .register_finish(started, session.as_ref(), body)
-        .await?;
-    Ok(finished(passkeys, jar, signed_in))
+    let began = std::time::Instant::now();
+    let done = async {
+        passkeys
+            .limiter
+            .admit(Action::Register, origin?.client)
+            .await?;
+        let session = session?;
+        let body = body?.0;
+        let started = taken(passkeys, jar, CeremonyKind::Register);
+        let signed_in = passkeys
+            .ceremonies
+            .register_finish(started, session.as_ref(), body)
+            .await?;
+        Ok(finished(passkeys, jar, signed_in))
+    };
+    measured("register", Some(began), done.await)
 }
 
 #[post("/authenticate/start", data = "<body>")]
@@ -102,12 +134,15 @@ async fn authenticate_start(
     jar: &CookieJar<'_>,
     body: Body<AuthenticateStart>,
 ) -> Result<Json<RequestChallengeResponse>, Error> {
-    let client = origin?.client;
-    passkeys.limiter.admit(Action::Authenticate, client).await?;
-    let body = body?.0;
-    let (options, started) = passkeys.ceremonies.authenticate_start(body).await?;
-    hand_over(passkeys, jar, &started)?;
-    Ok(Json(options))
+    let started = async {
+        let client = origin?.client;
+        passkeys.limiter.admit(Action::Authenticate, client).await?;
+        let body = body?.0;
+        let (options, started) = passkeys.ceremonies.authenticate_start(body).await?;
+        hand_over(passkeys, jar, &started)?;
+        Ok(Json(options))
+    };
+    measured("authenticate", None, started.await)
 }
 
 /// The session the browser holds is not looked up: whatever it is, the sign-in ends it in
@@ -119,16 +154,20 @@ async fn authenticate_finish(
     jar: &CookieJar<'_>,
     body: Body<Value>,
 ) -> Result<Json<Value>, Error> {
-    let client = origin?.client;
-    passkeys.limiter.admit(Action::Authenticate, client).await?;
-    let body = body?.0;
-    let started = taken(passkeys, jar, CeremonyKind::Authenticate);
-    let replaces = passkeys.cookies.session_token(jar).map(|t| token_hash(&t));
-    let signed_in = passkeys
-        .ceremonies
-        .authenticate_finish(started, replaces, body)
-        .await?;
-    Ok(finished(passkeys, jar, signed_in))
+    let began = std::time::Instant::now();
+    let done = async {
+        let client = origin?.client;
+        passkeys.limiter.admit(Action::Authenticate, client).await?;
+        let body = body?.0;
+        let started = taken(passkeys, jar, CeremonyKind::Authenticate);
+        let replaces = passkeys.cookies.session_token(jar).map(|t| token_hash(&t));
+        let signed_in = passkeys
+            .ceremonies
+            .authenticate_finish(started, replaces, body)
+            .await?;
+        Ok(finished(passkeys, jar, signed_in))
+    };
+    measured("authenticate", Some(began), done.await)
 }
 
 #[post("/sign-out")]

@@ -6,10 +6,10 @@ use rocket::serde::json::Json;
 use rocket::{delete, get, patch, routes, Route};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{JsonBody, SameOrigin, Screen};
+use crate::admin::{PasskeyInfo, SessionInfo};
 use crate::error::{Error, ErrorCode};
 use crate::guards::CurrentSession;
 use crate::limit::Action;
@@ -22,40 +22,6 @@ pub(crate) fn routes() -> Vec<Route> {
     routes![list, rename, remove, screen]
 }
 
-/// One passkey as the API and the screen show it.
-#[derive(Debug, Serialize)]
-struct CredentialView {
-    id: String,
-    name: String,
-    provider: String,
-    created_at: String,
-    last_used_at: Option<String>,
-    /// Backed up by a passkey provider (synced across devices), else on this device only.
-    synced: bool,
-    backup_eligible: bool,
-    transports: Vec<String>,
-}
-
-fn rfc3339(seconds: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(seconds)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
-}
-
-fn view(management: &Management, c: CredentialRecord) -> CredentialView {
-    CredentialView {
-        id: URL_SAFE_NO_PAD.encode(&c.credential_id),
-        provider: management.provider(c.aaguid).to_string(),
-        name: c.name,
-        created_at: rfc3339(c.created_at),
-        last_used_at: c.last_used_at.map(rfc3339),
-        synced: c.backup_state,
-        backup_eligible: c.backup_eligible,
-        transports: c.transports,
-    }
-}
-
 type Guard<T> = Result<T, Error>;
 
 fn signed_in(session: Guard<&CurrentSession>) -> Result<&Current, Error> {
@@ -64,16 +30,19 @@ fn signed_in(session: Guard<&CurrentSession>) -> Result<&Current, Error> {
 
 /// A credential id from the path; an undecodable one is simply not found.
 fn credential_id(id: &str) -> Result<Vec<u8>, Error> {
-    URL_SAFE_NO_PAD
-        .decode(id.trim_end_matches('='))
+    crate::admin::credential_id(id)
         .map_err(|_| Error::new(ErrorCode::NotFound, "You have no passkey with this id."))
+}
+
+fn view(management: &Management, c: CredentialRecord) -> PasskeyInfo {
+    PasskeyInfo::new(management, c)
 }
 
 #[get("/credentials")]
 async fn list(passkeys: &Passkeys, session: Guard<&CurrentSession>) -> Result<Json<Value>, Error> {
     let (session, _) = signed_in(session)?;
     let management = &passkeys.management;
-    let list: Vec<CredentialView> = management
+    let list: Vec<PasskeyInfo> = management
         .list(session.user.handle)
         .await?
         .into_iter()
@@ -135,13 +104,66 @@ async fn remove(
     })))
 }
 
-/// One row of the manage screen.
+/// One passkey of the manage screen.
 #[derive(Serialize)]
 struct Row {
     #[serde(flatten)]
-    credential: CredentialView,
+    credential: PasskeyInfo,
     created: String,
     last_used: Option<String>,
+}
+
+/// One session of the manage screen.
+#[derive(Serialize)]
+struct SessionRow {
+    #[serde(flatten)]
+    session: SessionInfo,
+    /// How it signed in, for people: "your passkey “Work laptop”", "a password".
+    method: String,
+    created: String,
+    last_seen: String,
+}
+
+impl SessionRow {
+    fn new(session: SessionInfo) -> Self {
+        let factors: Vec<&str> = session
+            .factors
+            .iter()
+            .map(|f| match *f {
+                "passkey" => "a passkey",
+                "password" => "a password",
+                "one_time_code" => "a one-time code",
+                "email_link" => "an email link",
+                "external" => "another account",
+                "recovery_code" => "a recovery code",
+                other => other,
+            })
+            .collect();
+        let method = match &session.passkey {
+            Some(name) => format!("the passkey “{name}”"),
+            None => factors.join(" and "),
+        };
+        SessionRow {
+            method,
+            created: when(session.created_at.unix_timestamp()),
+            last_seen: when(session.last_seen_at.unix_timestamp()),
+            session,
+        }
+    }
+}
+
+/// What the screen says after a form post it sent failed (its error code).
+fn notice(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "reauth_required" => {
+            "To sign out other devices, sign in again first: your sign-in is more than a few \
+             minutes old."
+        }
+        "not_found" => "That session has already ended.",
+        "rate_limited" => "Too many attempts. Please wait a moment and try again.",
+        "factor_required" => "Finish signing in first (your account has another step).",
+        _ => return None,
+    })
 }
 
 #[derive(Serialize)]
@@ -162,6 +184,15 @@ struct ManagePage<'a> {
     /// may, or it can first sign in with one of the account's passkeys (the page does
     /// so on `factor_required`). Else the screen offers none of it and says why.
     may_change: bool,
+    sessions: Vec<SessionRow>,
+    /// Whether there are sessions besides this one.
+    others: bool,
+    /// Whether the account has recovery codes, and how many are left.
+    recovery: bool,
+    recovery_left: i64,
+    /// Just signed in with a recovery code.
+    recovered: bool,
+    notice: Option<&'static str>,
 }
 
 /// "2026-11-25 14:03 UTC", for people.
@@ -173,20 +204,39 @@ fn when(seconds: i64) -> String {
         .unwrap_or_default()
 }
 
-#[get("/manage")]
-async fn screen(passkeys: &Passkeys, session: Guard<&CurrentSession>) -> Screen {
+#[get("/manage?<recovered>&<notice>")]
+async fn screen(
+    passkeys: &Passkeys,
+    session: Guard<&CurrentSession>,
+    recovered: Option<&str>,
+    notice: Option<&str>,
+) -> Screen {
     let settings = passkeys.settings();
     let management = &passkeys.management;
     let session = match session {
         Ok(session) => session,
         Err(e) => return Screen::Failed(e),
     };
-    let Some((session, _)) = session.as_ref() else {
+    let Some(current) = session.as_ref() else {
         return Screen::sign_in_first(passkeys, "/manage");
     };
+    let session = &current.0;
     let records = match management.list(session.user.handle).await {
         Ok(records) => records,
         Err(e) => return Screen::Failed(e),
+    };
+    let sessions = match super::sessions::listed(passkeys, current).await {
+        Ok(sessions) => sessions,
+        Err(e) => return Screen::Failed(e),
+    };
+    let recovery = passkeys.recovery.offered_to(&session.user);
+    let recovery_left = if recovery {
+        match passkeys.recovery.left(session.user.handle).await {
+            Ok(left) => left,
+            Err(e) => return Screen::Failed(e),
+        }
+    } else {
+        0
     };
     // With a passkey on the account the page can sign in with it first (on
     // `factor_required`); without one, only a session allowed as it is may change.
@@ -218,6 +268,12 @@ async fn screen(passkeys: &Passkeys, session: Guard<&CurrentSession>) -> Screen 
         credentials,
         credential_ids,
         may_change,
+        others: sessions.len() > 1,
+        sessions: sessions.into_iter().map(SessionRow::new).collect(),
+        recovery,
+        recovery_left,
+        recovered: recovered.is_some(),
+        notice: notice.and_then(self::notice),
     };
     Screen::render(passkeys, "manage", &page)
 }

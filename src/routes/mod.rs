@@ -4,6 +4,8 @@ pub(crate) mod ceremonies;
 pub(crate) mod enroll;
 pub(crate) mod manage;
 pub(crate) mod pages;
+pub(crate) mod recovery;
+pub(crate) mod sessions;
 
 use std::net::IpAddr;
 
@@ -22,6 +24,8 @@ pub(crate) fn routes() -> Vec<Route> {
     routes.extend(pages::routes());
     routes.extend(enroll::routes());
     routes.extend(manage::routes());
+    routes.extend(sessions::routes());
+    routes.extend(recovery::routes());
     routes
 }
 
@@ -99,7 +103,10 @@ impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
     type Error = Error;
 
     async fn from_data(request: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
-        let fail = |e: Error| data::Outcome::Error((e.code().status(), e));
+        let fail = |e: Error| {
+            crate::measure::refused(e.code());
+            data::Outcome::Error((e.code().status(), e))
+        };
         let Some(passkeys) = request.rocket().state::<Passkeys>() else {
             return fail(Error::internal());
         };
@@ -174,6 +181,7 @@ impl<'r> FromRequest<'r> for SameOrigin {
     async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, Error> {
         let fail = |message: &str| {
             let e = Error::new(ErrorCode::Forbidden, message);
+            crate::measure::refused(ErrorCode::Forbidden);
             request::Outcome::Error((Status::Forbidden, e))
         };
         let Some(passkeys) = request.rocket().state::<Passkeys>() else {

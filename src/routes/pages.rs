@@ -33,7 +33,7 @@ impl Asset {
     }
 }
 
-fn page(passkeys: &Passkeys, name: &str, next: Option<&str>) -> Screen {
+pub(super) fn page(passkeys: &Passkeys, name: &str, next: Option<&str>) -> Screen {
     let settings = passkeys.settings();
     // A page with no (or a bad) `next` names none: the sign-in then goes to the default.
     let next = next.filter(|next| is_local_path(next)).unwrap_or("");
@@ -48,6 +48,7 @@ fn page(passkeys: &Passkeys, name: &str, next: Option<&str>) -> Screen {
         sign_up: settings.sign_up,
         next,
         next_query,
+        recovery: settings.recovery_codes,
     };
     Screen::render(passkeys, name, &data)
 }

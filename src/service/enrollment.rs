@@ -144,6 +144,7 @@ impl Enrollment {
             .store()
             .record_enrollment(user.0, event, self.core.now())
             .await?;
+        crate::measure::enrollment(event.name());
         self.core.event(Event::Enrollment {
             user_id: user.1.to_string(),
             what: event.name(),

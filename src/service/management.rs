@@ -14,7 +14,7 @@ use crate::factor::may_add_passkey;
 use crate::input::Name;
 use crate::providers::Providers;
 use crate::service::sessions::{Current, Sessions};
-use crate::store::{CredentialRecord, Deleted, SessionRecord};
+use crate::store::{CredentialRecord, Deleted, Deletion, SessionRecord};
 
 #[derive(Debug)]
 pub(crate) struct Management {
@@ -110,11 +110,15 @@ impl Management {
         self.may_change(session).await?;
         self.sessions.require_recent(session)?;
         let handle = session.user.handle;
-        let revoke = self.core.settings().revoke_sessions_on_delete;
+        let how = Deletion {
+            revoke: self.core.settings().revoke_sessions_on_delete,
+            keep: Some(hash),
+            allow_last: false,
+        };
         let deleted = self
             .core
             .store()
-            .delete_credential(handle, credential_id, revoke, hash)
+            .delete_credential(handle, credential_id, how)
             .await?;
         match deleted {
             Deleted::Done => {}

@@ -9,9 +9,20 @@ use sha2::{Digest, Sha256};
 use webauthn_rs::prelude::Uuid;
 
 use crate::base::Core;
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
+use crate::events::Event;
 use crate::factor::Factor;
-use crate::store::{NewSession, SessionRecord, UserRecord};
+use crate::measure;
+use crate::store::{NewSession, SessionListing, SessionRecord, UserRecord};
+
+/// How often a session's last-seen time is written, at most (seconds): a request
+/// within this of the last write writes nothing.
+pub(crate) const SEEN_EVERY: i64 = 300;
+
+/// A session of the signed-in account that is not there (or is another account's).
+fn no_such_session() -> Error {
+    Error::new(ErrorCode::NotFound, "You have no session with this id.")
+}
 
 /// A fresh random session token.
 pub(crate) fn new_token() -> [u8; 32] {
@@ -36,12 +47,75 @@ impl Sessions {
         Sessions { core }
     }
 
-    /// The live session of this token, if any.
-    pub async fn current(&self, token: Option<[u8; 32]>) -> Result<Option<Current>, Error> {
+    /// The live session of this token, if any, seen now from the device of this
+    /// User-Agent: the first time, and then at most every [`SEEN_EVERY`], that is
+    /// written (a failure to write it is logged, not the request's failure).
+    pub async fn current(
+        &self,
+        token: Option<[u8; 32]>,
+        user_agent: Option<&str>,
+    ) -> Result<Option<Current>, Error> {
         let Some(token) = token else { return Ok(None) };
         let hash = token_hash(&token);
-        let session = self.core.store().session(&hash, self.core.now()).await?;
-        Ok(session.map(|s| (s, hash)))
+        let now = self.core.now();
+        let Some(session) = self.core.store().session(&hash, now).await? else {
+            return Ok(None);
+        };
+        if session.device.is_empty() || now - session.last_seen_at >= SEEN_EVERY {
+            let device = crate::device::label(user_agent);
+            if let Err(e) = self.core.store().touch_session(&hash, now, &device).await {
+                log::warn!("passkeys: a session's last-seen time was not written: {e}");
+            }
+        }
+        Ok(Some((session, hash)))
+    }
+
+    /// The account's live sessions, most recently seen first.
+    pub async fn list(&self, handle: Uuid) -> Result<Vec<SessionListing>, Error> {
+        Ok(self
+            .core
+            .store()
+            .sessions_of(handle, self.core.now())
+            .await?)
+    }
+
+    /// Ends one session of the signed-in account, by its public id: the caller's own
+    /// (a sign-out), or, after a recent sign-in, another. `not_found` for an id the
+    /// account has no live session under (another account's too).
+    pub async fn end_one(&self, (session, _): &Current, id: &[u8; 16]) -> Result<(), Error> {
+        if *id != session.id {
+            self.require_recent(session)?;
+        }
+        let handle = session.user.handle;
+        if !self.core.store().end_session(handle, id).await? {
+            return Err(no_such_session());
+        }
+        let own = *id == session.id;
+        measure::sessions_ended(if own { "sign_out" } else { "ended_by_user" }, 1);
+        self.core.event(Event::SessionsEnded {
+            user_id: session.user.user_id.clone(),
+            count: 1,
+            by: if own { "sign_out" } else { "user" },
+        });
+        Ok(())
+    }
+
+    /// Ends every session of the signed-in account but the caller's (after a recent
+    /// sign-in); answers how many ended.
+    pub async fn end_others(&self, (session, hash): &Current) -> Result<u64, Error> {
+        self.require_recent(session)?;
+        let ended = self
+            .core
+            .store()
+            .end_sessions(session.user.handle, Some(hash))
+            .await?;
+        measure::sessions_ended("ended_by_user", ended);
+        self.core.event(Event::SessionsEnded {
+            user_id: session.user.user_id.clone(),
+            count: ended,
+            by: "user",
+        });
+        Ok(ended)
     }
 
     /// A new session row for `handle`, opened now: the token for the cookie, and the row
@@ -57,6 +131,7 @@ impl Sessions {
         let token = new_token();
         let session = NewSession {
             token_hash: token_hash(&token),
+            id: rand::random(),
             user_handle: handle,
             factors,
             user_verified,
@@ -80,6 +155,7 @@ impl Sessions {
             .store()
             .open_session(&session, replaces.as_ref())
             .await?;
+        measure::session_opened(factors);
         Ok(token)
     }
 
@@ -114,7 +190,14 @@ impl Sessions {
                 "A passkey factor comes from a passkey sign-in, not from the app.",
             ));
         }
-        let (session, hash) = self.current(token).await?.ok_or_else(Error::unauthorized)?;
+        let token = token.ok_or_else(Error::unauthorized)?;
+        let hash = token_hash(&token);
+        let session = self
+            .core
+            .store()
+            .session(&hash, self.core.now())
+            .await?
+            .ok_or_else(Error::unauthorized)?;
         let factors = session.factors | factor.bit();
         let token = self.open(&session.user, factors, Some(hash)).await?;
         Ok((session.user, factors, token))
@@ -127,6 +210,7 @@ impl Sessions {
                 .store()
                 .delete_session(&token_hash(&token))
                 .await?;
+            measure::sessions_ended("sign_out", 1);
         }
         Ok(())
     }
@@ -148,7 +232,8 @@ impl Sessions {
 
     /// Forgets expired sessions.
     pub async fn forget_expired(&self) -> Result<(), Error> {
-        self.core.store().purge_sessions(self.core.now()).await?;
+        let expired = self.core.store().purge_sessions(self.core.now()).await?;
+        measure::sessions_ended("expired", expired);
         Ok(())
     }
 

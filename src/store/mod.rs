@@ -117,10 +117,13 @@ pub(crate) struct CredentialRecord {
     pub last_used_at: Option<i64>,
 }
 
-/// A session row as written at sign-in.
+/// A session row as written at sign-in. It is first seen (and its device read) when it
+/// is next checked.
 #[derive(Debug, Clone)]
 pub(crate) struct NewSession {
     pub token_hash: [u8; 32],
+    /// Its public id: random, shown to its owner and sent in URLs (the token never is).
+    pub id: [u8; 16],
     pub user_handle: Uuid,
     pub factors: u32,
     pub user_verified: bool,
@@ -133,9 +136,38 @@ pub(crate) struct NewSession {
 #[derive(Debug, Clone)]
 pub(crate) struct SessionRecord {
     pub user: UserRecord,
+    pub id: [u8; 16],
     pub factors: u32,
     pub user_verified: bool,
     pub created_at: i64,
+    /// The device label, empty until the session is first seen.
+    pub device: String,
+    pub last_seen_at: i64,
+}
+
+/// A live session as its owner (or an admin) sees it in a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SessionListing {
+    pub id: [u8; 16],
+    pub device: String,
+    pub factors: u32,
+    pub user_verified: bool,
+    /// The name of the passkey that opened it, while that passkey exists.
+    pub passkey_name: Option<String>,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+}
+
+/// What a passkey delete may do beyond deleting it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Deletion<'a> {
+    /// End the sessions the passkey opened too, except `keep`.
+    pub revoke: bool,
+    pub keep: Option<&'a [u8; 32]>,
+    /// Delete it even when it is the account's last way to sign in (an operator's
+    /// explicit revocation).
+    pub allow_last: bool,
 }
 
 /// What a verified sign-in changes on its credential. Backup eligibility never changes
@@ -353,16 +385,57 @@ pub(crate) trait Store: Send + Sync + 'static {
         name: &str,
     ) -> Result<bool, StoreError>;
 
-    /// Deletes a passkey of this account, in one statement that refuses to delete the
-    /// last passkey of an account with no other way to sign in. With `revoke`, the
-    /// sessions it opened end too, except `keep`.
+    /// Deletes a passkey of this account, in one statement that refuses (unless
+    /// `allow_last`) to delete the last passkey of an account with no other way to sign
+    /// in; with `revoke`, the sessions it opened end too, but `keep`.
     async fn delete_credential(
         &self,
         handle: Uuid,
         credential_id: &[u8],
-        revoke: bool,
-        keep: &[u8; 32],
+        how: Deletion<'_>,
     ) -> Result<Deleted, StoreError>;
+
+    /// The account of an app user id.
+    async fn user_by_id(&self, user_id: &str) -> Result<Option<UserRecord>, StoreError>;
+
+    /// Marks the session seen `now`, and gives it its device label when it has none.
+    async fn touch_session(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+        device: &str,
+    ) -> Result<(), StoreError>;
+
+    /// The account's live sessions, most recently seen first.
+    async fn sessions_of(&self, handle: Uuid, now: i64) -> Result<Vec<SessionListing>, StoreError>;
+
+    /// Ends the account's session with this public id; false when it has none.
+    async fn end_session(&self, handle: Uuid, id: &[u8; 16]) -> Result<bool, StoreError>;
+
+    /// Ends every session of the account but `keep`; answers how many ended.
+    async fn end_sessions(&self, handle: Uuid, keep: Option<&[u8; 32]>) -> Result<u64, StoreError>;
+
+    /// In one transaction: the account's recovery codes become these (hashes), voiding
+    /// any before.
+    async fn set_recovery_codes(
+        &self,
+        handle: Uuid,
+        hashes: &[[u8; 32]],
+        now: i64,
+    ) -> Result<(), StoreError>;
+
+    /// How many unused recovery codes the account has.
+    async fn recovery_codes_left(&self, handle: Uuid) -> Result<i64, StoreError>;
+
+    /// In one transaction: uses the recovery code (deleted: it works once), ends every
+    /// session of the account, voids its pending registrations (a new generation) and
+    /// opens `session`. False, writing nothing, when the account has no such code.
+    async fn recover(
+        &self,
+        handle: Uuid,
+        code_hash: &[u8; 32],
+        session: &NewSession,
+    ) -> Result<bool, StoreError>;
 
     /// In one transaction: deletes every passkey of the app user `user_id` created after
     /// `after`, ends the sessions they opened, and marks the account changed. Answers

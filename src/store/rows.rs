@@ -5,7 +5,9 @@
 use sqlx::{ColumnIndex, Decode, Row, Type};
 use webauthn_rs::prelude::Uuid;
 
-use super::{stored_passkey, CredentialRecord, EnrollmentRecord, SessionRecord, UserRecord};
+use super::{
+    stored_passkey, CredentialRecord, EnrollmentRecord, SessionListing, SessionRecord, UserRecord,
+};
 use crate::error::StoreError;
 
 /// The columns of [`user`], from `passkey_users` (or a query aliasing it `u`, prefixed).
@@ -22,7 +24,8 @@ pub(crate) const CREDENTIAL_FROM: &str =
 
 /// The columns of [`session`], from [`SESSION_FROM`].
 pub(crate) const SESSION_COLUMNS: &str = "u.handle, u.user_id, u.username, u.display_name, \
-     u.account_factors, s.factors, s.user_verified, s.created_at";
+     u.account_factors, s.id, s.factors, s.user_verified, s.created_at, s.device, \
+     s.last_seen_at";
 
 /// A session joined with its account.
 pub(crate) const SESSION_FROM: &str =
@@ -32,8 +35,16 @@ pub(crate) const SESSION_FROM: &str =
 pub(crate) const ENROLLMENT_COLUMNS: &str = "prompted_at, skipped_at, never, enrolled_at";
 
 /// The columns a session row is written with, in the order backends bind them.
-pub(crate) const NEW_SESSION_COLUMNS: &str =
-    "token_hash, user_handle, factors, user_verified, credential_id, created_at, expires_at";
+pub(crate) const NEW_SESSION_COLUMNS: &str = "token_hash, user_handle, factors, user_verified, \
+     credential_id, created_at, expires_at, id, last_seen_at";
+
+/// The columns of [`listing`]: a session with the name of the passkey that opened it.
+pub(crate) const LISTING_COLUMNS: &str = "s.id, s.device, s.factors, s.user_verified, \
+     c.name AS passkey_name, s.created_at, s.last_seen_at, s.expires_at";
+
+/// An account's sessions, each with the passkey that opened it while it exists.
+pub(crate) const LISTING_FROM: &str = "passkey_sessions s LEFT JOIN passkey_credentials c \
+     ON c.credential_id = s.credential_id AND c.user_handle = s.user_handle";
 
 /// A value a backend decodes from a column.
 pub(crate) trait Column<'r, DB: sqlx::Database>: Decode<'r, DB> + Type<DB> {}
@@ -119,11 +130,45 @@ where
     i64: Column<'r, R::Database>,
     bool: Column<'r, R::Database>,
 {
+    let created_at = get(row, "created_at")?;
     Ok(SessionRecord {
         user: user(row)?,
+        id: session_id(get(row, "id")?)?,
         factors: get::<R, i64>(row, "factors")? as u32,
         user_verified: get(row, "user_verified")?,
-        created_at: get(row, "created_at")?,
+        created_at,
+        device: get(row, "device")?,
+        last_seen_at: get::<R, Option<i64>>(row, "last_seen_at")?.unwrap_or(created_at),
+    })
+}
+
+/// A session's public id as stored (16 bytes).
+fn session_id(bytes: Option<&[u8]>) -> Result<[u8; 16], StoreError> {
+    bytes
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| StoreError::Backend("a stored session id is not 16 bytes".into()))
+}
+
+/// The session of a row with [`LISTING_COLUMNS`].
+pub(crate) fn listing<'r, R>(row: &'r R) -> Result<SessionListing, StoreError>
+where
+    R: Row,
+    &'static str: ColumnIndex<R>,
+    &'r [u8]: Column<'r, R::Database>,
+    String: Column<'r, R::Database>,
+    i64: Column<'r, R::Database>,
+    bool: Column<'r, R::Database>,
+{
+    let created_at = get(row, "created_at")?;
+    Ok(SessionListing {
+        id: session_id(get(row, "id")?)?,
+        device: get(row, "device")?,
+        factors: get::<R, i64>(row, "factors")? as u32,
+        user_verified: get(row, "user_verified")?,
+        passkey_name: get(row, "passkey_name")?,
+        created_at,
+        last_seen_at: get::<R, Option<i64>>(row, "last_seen_at")?.unwrap_or(created_at),
+        expires_at: get(row, "expires_at")?,
     })
 }
 

@@ -24,6 +24,7 @@ use crate::error::Error;
 use crate::input::Next;
 use crate::service::enrollment::Enrollment;
 use crate::service::management::Management;
+use crate::service::recovery::Recovery;
 use crate::service::sessions::Sessions;
 use decoys::Decoys;
 use started::{Purpose, Started, StateTemplate};
@@ -53,6 +54,8 @@ pub(crate) struct AuthenticateStart {
 pub(crate) struct SignedIn {
     pub token: Option<[u8; 32]>,
     pub redirect: String,
+    /// A new account's recovery codes (`recovery_codes`), shown once.
+    pub recovery_codes: Option<Vec<String>>,
 }
 
 /// The other services a ceremony uses.
@@ -61,6 +64,7 @@ pub(crate) struct Services {
     pub sessions: Arc<Sessions>,
     pub management: Arc<Management>,
     pub enrollment: Arc<Enrollment>,
+    pub recovery: Arc<Recovery>,
 }
 
 /// Registration and sign-in, built once at ignite.

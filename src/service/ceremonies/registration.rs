@@ -204,14 +204,16 @@ impl Ceremonies {
                 Ok(SignedIn {
                     token: None,
                     redirect: started.next,
+                    recovery_codes: None,
                 })
             }
             _ => {
                 let replaces = session.map(|(_, hash)| *hash);
-                let token = self.sign_up(user, record, &claim, replaces).await?;
+                let (token, recovery_codes) = self.sign_up(user, record, &claim, replaces).await?;
                 Ok(SignedIn {
                     token: Some(token),
                     redirect: started.next,
+                    recovery_codes,
                 })
             }
         }
@@ -351,7 +353,7 @@ impl Ceremonies {
         mut record: CredentialRecord,
         claim: &Claim,
         replaces: Option<[u8; 32]>,
-    ) -> Result<[u8; 32], Error> {
+    ) -> Result<([u8; 32], Option<Vec<String>>), Error> {
         let store = self.core.store();
         if let Some(accounts) = &self.accounts {
             // A replayed finish must not make the app create (and then remove) an
@@ -395,7 +397,7 @@ impl Ceremonies {
             user_id: user.user_id.clone(),
         });
         self.added(&record);
-        Ok(token)
+        Ok((token, self.services.recovery.after_sign_up(&user).await))
     }
 
     fn added(&self, record: &CredentialRecord) {

@@ -170,6 +170,7 @@ impl Ceremonies {
         Ok(SignedIn {
             token: Some(token),
             redirect: started.next,
+            recovery_codes: None,
         })
     }
 

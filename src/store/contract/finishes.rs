@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{account, add, claim, ids, live, passkey, session, sign_up, used, NOW};
+use super::{account, add, claim, deletion, ids, live, passkey, session, sign_up, used, NOW};
 use crate::error::StoreError;
 use crate::store::{Claim, Owner, Store};
 
@@ -108,7 +108,7 @@ pub(super) async fn a_sign_in_with_a_deleted_passkey_opens_no_session(store: Arc
     let (user, first) = sign_up(&*store, "ada", b"gone").await;
     add(&*store, &user, &first, b"kept", NOW, 10).await.unwrap();
     store
-        .delete_credential(user.handle, b"gone", false, &first.token_hash)
+        .delete_credential(user.handle, b"gone", deletion(false, &first.token_hash))
         .await
         .unwrap();
 

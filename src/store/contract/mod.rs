@@ -6,20 +6,24 @@
 //! `postgres` and no server, the PostgreSQL cases fail, unless the run says
 //! `PASSKEYS_TEST_POSTGRES=skip`.
 //!
-//! The cases are in three files: accounts and sessions ([`accounts`]), passkeys
+//! The cases are in four files: accounts and sessions ([`accounts`]), sessions as
+//! people and operators see them and recovery codes ([`sessions`]), passkeys
 //! ([`passkeys`]), and finishing ceremonies, alone and at once ([`finishes`]).
 
 mod accounts;
 mod finishes;
 mod passkeys;
+mod sessions;
 
 use std::sync::Arc;
 
 use webauthn_rs::prelude::{Passkey, Uuid};
 
-use self::{accounts::*, finishes::*, passkeys::*};
+use self::{accounts::*, finishes::*, passkeys::*, sessions::*};
 use crate::error::StoreError;
-use crate::store::{Claim, CredentialRecord, CredentialUse, NewSession, Owner, Store, UserRecord};
+use crate::store::{
+    Claim, CredentialRecord, CredentialUse, Deletion, NewSession, Owner, Store, UserRecord,
+};
 
 /// The clock of every case.
 pub(super) const NOW: i64 = 1_000_000;
@@ -171,6 +175,13 @@ contract!(
     the_invitation_is_recorded_and_counted,
     the_secret_is_made_once_and_kept,
     migrating_again_changes_nothing,
+    // Sessions as people see them, the admin API, recovery codes.
+    sessions_are_listed_seen_and_ended_by_their_owner_only,
+    ending_every_session_keeps_the_one_asked_and_no_other_accounts,
+    an_operator_revokes_a_last_passkey_only_when_asked,
+    a_recovery_code_works_once_and_ends_every_session,
+    new_recovery_codes_void_the_old,
+    two_uses_of_one_recovery_code_at_once_sign_in_once,
     // Passkeys.
     a_passkey_id_belongs_to_one_account,
     adding_a_passkey_needs_the_account_unchanged_and_its_session_live,
@@ -240,12 +251,22 @@ pub(super) fn claim() -> Claim {
 pub(super) fn session(handle: Uuid, credential: Option<&[u8]>) -> NewSession {
     NewSession {
         token_hash: rand::random(),
+        id: rand::random(),
         user_handle: handle,
         factors: 0,
         user_verified: true,
         credential_id: credential.map(<[u8]>::to_vec),
         created_at: NOW,
         expires_at: NOW + 3600,
+    }
+}
+
+/// How the app's delete route deletes: ending the passkey's sessions or not, but `keep`.
+pub(super) fn deletion(revoke: bool, keep: &[u8; 32]) -> Deletion<'_> {
+    Deletion {
+        revoke,
+        keep: Some(keep),
+        allow_last: false,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{account, add, claim, ids, live, passkey, session, sign_up, NOW};
+use super::{account, add, claim, deletion, ids, live, passkey, session, sign_up, NOW};
 use crate::error::StoreError;
 use crate::store::{Deleted, Owner, Store};
 
@@ -122,7 +122,8 @@ pub(super) async fn the_last_passkey_of_a_passkey_only_account_stays(store: Arc<
     let (user, first) = sign_up(&*store, "ada", b"only").await;
     let (other, _) = sign_up(&*store, "bob", b"bobs").await;
     let keep = first.token_hash;
-    let delete = |handle, id: &'static [u8]| store.delete_credential(handle, id, true, &keep);
+    let delete =
+        |handle, id: &'static [u8]| store.delete_credential(handle, id, deletion(true, &keep));
 
     assert_eq!(
         delete(user.handle, b"only").await.unwrap(),
@@ -160,7 +161,7 @@ pub(super) async fn an_account_with_another_way_to_sign_in_may_delete_its_last_p
     let before = store.generation(user.handle).await.unwrap();
 
     let deleted = store
-        .delete_credential(user.handle, b"only", false, &by.token_hash)
+        .delete_credential(user.handle, b"only", deletion(false, &by.token_hash))
         .await
         .unwrap();
     assert_eq!(deleted, Deleted::Done);
@@ -186,7 +187,7 @@ pub(super) async fn deleting_a_passkey_can_end_the_sessions_it_opened(store: Arc
 
     // Revoking: the sessions passkey a opened end, but the one kept (the deleting one).
     let deleted = store
-        .delete_credential(user.handle, b"a", true, &by_a.token_hash)
+        .delete_credential(user.handle, b"a", deletion(true, &by_a.token_hash))
         .await
         .unwrap();
     assert_eq!(deleted, Deleted::Done);
@@ -199,7 +200,7 @@ pub(super) async fn deleting_a_passkey_can_end_the_sessions_it_opened(store: Arc
 
     // Without revoking, its sessions stay.
     let deleted = store
-        .delete_credential(user.handle, b"b", false, &by_a.token_hash)
+        .delete_credential(user.handle, b"b", deletion(false, &by_a.token_hash))
         .await
         .unwrap();
     assert_eq!(deleted, Deleted::Done);

@@ -5,7 +5,9 @@
 
 mod enrollment;
 mod passkeys;
+mod recovery;
 mod schema;
+mod sessions;
 
 use webauthn_rs::prelude::Uuid;
 
@@ -14,8 +16,8 @@ use super::rows::{
     USER_COLUMNS,
 };
 use super::{
-    Claim, CredentialRecord, CredentialUse, Deleted, EnrollmentEvent, EnrollmentRecord, NewSession,
-    Owner, SessionRecord, SharedCounts, Store, UserRecord,
+    Claim, CredentialRecord, CredentialUse, Deleted, Deletion, EnrollmentEvent, EnrollmentRecord,
+    NewSession, Owner, SessionListing, SessionRecord, SharedCounts, Store, UserRecord,
 };
 use crate::error::StoreError;
 use crate::input::username_key;
@@ -62,7 +64,7 @@ pub(super) async fn open_session_in(
     }
     sqlx::query(&format!(
         "INSERT INTO passkey_sessions ({NEW_SESSION_COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $6)"
     ))
     .bind(&session.token_hash[..])
     .bind(&session.user_handle.as_bytes()[..])
@@ -71,6 +73,7 @@ pub(super) async fn open_session_in(
     .bind(session.credential_id.as_deref())
     .bind(session.created_at)
     .bind(session.expires_at)
+    .bind(&session.id[..])
     .execute(tx)
     .await
     .map_err(backend)?;
@@ -280,10 +283,56 @@ impl Store for PgStore {
         &self,
         handle: Uuid,
         credential_id: &[u8],
-        revoke: bool,
-        keep: &[u8; 32],
+        how: Deletion<'_>,
     ) -> Result<Deleted, StoreError> {
-        passkeys::delete(self, handle, credential_id, revoke, keep).await
+        passkeys::delete(self, handle, credential_id, how).await
+    }
+
+    async fn user_by_id(&self, user_id: &str) -> Result<Option<UserRecord>, StoreError> {
+        sessions::user_by_id(self, user_id).await
+    }
+
+    async fn touch_session(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+        device: &str,
+    ) -> Result<(), StoreError> {
+        sessions::touch(self, token_hash, now, device).await
+    }
+
+    async fn sessions_of(&self, handle: Uuid, now: i64) -> Result<Vec<SessionListing>, StoreError> {
+        sessions::list(self, handle, now).await
+    }
+
+    async fn end_session(&self, handle: Uuid, id: &[u8; 16]) -> Result<bool, StoreError> {
+        sessions::end(self, handle, id).await
+    }
+
+    async fn end_sessions(&self, handle: Uuid, keep: Option<&[u8; 32]>) -> Result<u64, StoreError> {
+        sessions::end_all(self, handle, keep).await
+    }
+
+    async fn set_recovery_codes(
+        &self,
+        handle: Uuid,
+        hashes: &[[u8; 32]],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        recovery::set(self, handle, hashes, now).await
+    }
+
+    async fn recovery_codes_left(&self, handle: Uuid) -> Result<i64, StoreError> {
+        recovery::left(self, handle).await
+    }
+
+    async fn recover(
+        &self,
+        handle: Uuid,
+        code_hash: &[u8; 32],
+        session: &NewSession,
+    ) -> Result<bool, StoreError> {
+        recovery::recover(self, handle, code_hash, session).await
     }
 
     async fn finished(&self, claim: &Claim) -> Result<bool, StoreError> {

@@ -9,7 +9,7 @@ use webauthn_rs::prelude::Uuid;
 use super::{backend, open_session_in, PgStore};
 use crate::error::StoreError;
 use crate::input::username_key;
-use crate::store::{Claim, CredentialRecord, CredentialUse, Deleted, NewSession, Owner};
+use crate::store::{Claim, CredentialRecord, CredentialUse, Deleted, Deletion, NewSession, Owner};
 
 /// Records a finished ceremony in the transaction of what its finish writes; false when
 /// it was finished before. A concurrent finish of the same ceremony waits on the row and
@@ -198,8 +198,7 @@ pub(super) async fn delete(
     store: &PgStore,
     handle: Uuid,
     credential_id: &[u8],
-    revoke: bool,
-    keep: &[u8; 32],
+    how: Deletion<'_>,
 ) -> Result<Deleted, StoreError> {
     let mut tx = store.pool.begin().await.map_err(backend)?;
     // The account row is locked first, so two deletes at once are decided one after
@@ -224,7 +223,7 @@ pub(super) async fn delete(
         tx.rollback().await.map_err(backend)?;
         return Ok(Deleted::NotFound);
     }
-    if owned.len() == 1 && !other_sign_in {
+    if owned.len() == 1 && !other_sign_in && !how.allow_last {
         tx.rollback().await.map_err(backend)?;
         return Ok(Deleted::LastPasskey);
     }
@@ -239,14 +238,14 @@ pub(super) async fn delete(
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
-    if revoke {
+    if how.revoke {
         sqlx::query(
             "DELETE FROM passkey_sessions WHERE user_handle = $1 AND credential_id = $2 \
-                 AND token_hash <> $3",
+                 AND token_hash IS DISTINCT FROM $3",
         )
         .bind(&handle.as_bytes()[..])
         .bind(credential_id)
-        .bind(&keep[..])
+        .bind(how.keep.map(|hash| &hash[..]))
         .execute(&mut *tx)
         .await
         .map_err(backend)?;

@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0002_rate_limits.sql"),
     include_str!("../../../migrations/postgres/0003_account_changes.sql"),
     include_str!("../../../migrations/postgres/0004_sealed_ceremonies_and_factors.sql"),
+    include_str!("../../../migrations/postgres/0005_sessions_shown_and_recovery.sql"),
 ];
 
 /// Serialises migrations across instances starting at once.

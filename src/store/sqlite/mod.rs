@@ -10,7 +10,9 @@
 mod cache;
 mod enrollment;
 mod passkeys;
+mod recovery;
 mod schema;
+mod sessions;
 mod sign_ins;
 
 use webauthn_rs::prelude::Uuid;
@@ -22,8 +24,8 @@ use super::rows::{
     USER_COLUMNS,
 };
 use super::{
-    Claim, CredentialRecord, CredentialUse, Deleted, EnrollmentEvent, EnrollmentRecord, NewSession,
-    Owner, SessionRecord, Store, UserRecord,
+    Claim, CredentialRecord, CredentialUse, Deleted, Deletion, EnrollmentEvent, EnrollmentRecord,
+    NewSession, Owner, SessionListing, SessionRecord, Store, UserRecord,
 };
 use crate::error::StoreError;
 use crate::input::username_key;
@@ -66,7 +68,8 @@ impl SqliteStore {
 
 pub(super) type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
 
-/// Binds a session row's seven columns, in the order of [`NEW_SESSION_COLUMNS`].
+/// Binds a session row's nine columns, in the order of [`NEW_SESSION_COLUMNS`] (it is
+/// last seen when it opens).
 pub(super) fn bind_session<'q>(query: Query<'q>, session: &'q NewSession) -> Query<'q> {
     query
         .bind(&session.token_hash[..])
@@ -76,6 +79,8 @@ pub(super) fn bind_session<'q>(query: Query<'q>, session: &'q NewSession) -> Que
         .bind(session.credential_id.as_deref())
         .bind(session.created_at)
         .bind(session.expires_at)
+        .bind(&session.id[..])
+        .bind(session.created_at)
 }
 
 /// Whether this ceremony is recorded as finished (on the pool, or on a connection the
@@ -108,7 +113,7 @@ pub(super) async fn open_session_in(
             .map_err(backend)?;
     }
     let sql = format!(
-        "INSERT INTO passkey_sessions ({NEW_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO passkey_sessions ({NEW_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
     );
     bind_session(sqlx::query(&sql), session)
         .execute(tx)
@@ -374,10 +379,56 @@ impl Store for SqliteStore {
         &self,
         handle: Uuid,
         credential_id: &[u8],
-        revoke: bool,
-        keep: &[u8; 32],
+        how: Deletion<'_>,
     ) -> Result<Deleted, StoreError> {
-        passkeys::delete(self, handle, credential_id, revoke, keep).await
+        passkeys::delete(self, handle, credential_id, how).await
+    }
+
+    async fn user_by_id(&self, user_id: &str) -> Result<Option<UserRecord>, StoreError> {
+        sessions::user_by_id(self, user_id).await
+    }
+
+    async fn touch_session(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+        device: &str,
+    ) -> Result<(), StoreError> {
+        sessions::touch(self, token_hash, now, device).await
+    }
+
+    async fn sessions_of(&self, handle: Uuid, now: i64) -> Result<Vec<SessionListing>, StoreError> {
+        sessions::list(self, handle, now).await
+    }
+
+    async fn end_session(&self, handle: Uuid, id: &[u8; 16]) -> Result<bool, StoreError> {
+        sessions::end(self, handle, id).await
+    }
+
+    async fn end_sessions(&self, handle: Uuid, keep: Option<&[u8; 32]>) -> Result<u64, StoreError> {
+        sessions::end_all(self, handle, keep).await
+    }
+
+    async fn set_recovery_codes(
+        &self,
+        handle: Uuid,
+        hashes: &[[u8; 32]],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        recovery::set(self, handle, hashes, now).await
+    }
+
+    async fn recovery_codes_left(&self, handle: Uuid) -> Result<i64, StoreError> {
+        recovery::left(self, handle).await
+    }
+
+    async fn recover(
+        &self,
+        handle: Uuid,
+        code_hash: &[u8; 32],
+        session: &NewSession,
+    ) -> Result<bool, StoreError> {
+        recovery::recover(self, handle, code_hash, session).await
     }
 
     async fn delete_credentials_added_after(

@@ -7,7 +7,7 @@ use webauthn_rs::prelude::Uuid;
 use super::{backend, open_session_in, SqliteStore};
 use crate::error::StoreError;
 use crate::input::username_key;
-use crate::store::{rows, Claim, CredentialRecord, Deleted, Owner};
+use crate::store::{rows, Claim, CredentialRecord, Deleted, Deletion, Owner};
 
 /// [`Store::add_credential`](super::super::Store::add_credential).
 pub(super) async fn add(
@@ -131,18 +131,18 @@ pub(super) async fn delete(
     store: &SqliteStore,
     handle: Uuid,
     credential_id: &[u8],
-    revoke: bool,
-    keep: &[u8; 32],
+    how: Deletion<'_>,
 ) -> Result<Deleted, StoreError> {
     let mut tx = store.pool.begin().await.map_err(backend)?;
     // One statement decides and deletes, so two deletes at once cannot both pass.
     let deleted = sqlx::query(
         "DELETE FROM passkey_credentials WHERE credential_id = ?1 AND user_handle = ?2 \
-             AND ((SELECT count(*) FROM passkey_credentials WHERE user_handle = ?2) > 1 \
+             AND (?3 OR (SELECT count(*) FROM passkey_credentials WHERE user_handle = ?2) > 1 \
                OR (SELECT other_sign_in FROM passkey_users WHERE handle = ?2) = 1)",
     )
     .bind(credential_id)
     .bind(&handle.as_bytes()[..])
+    .bind(how.allow_last)
     .execute(&mut *tx)
     .await
     .map_err(backend)?
@@ -168,15 +168,15 @@ pub(super) async fn delete(
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
-    if revoke {
+    if how.revoke {
         // By the account's sessions (indexed), of which those this passkey opened.
         sqlx::query(
             "DELETE FROM passkey_sessions WHERE user_handle = ? AND credential_id = ? \
-                 AND token_hash != ?",
+                 AND token_hash IS NOT ?",
         )
         .bind(&handle.as_bytes()[..])
         .bind(credential_id)
-        .bind(&keep[..])
+        .bind(how.keep.map(|hash| &hash[..]))
         .execute(&mut *tx)
         .await
         .map_err(backend)?;

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0004_account_changes.sql"),
     include_str!("../../../migrations/sqlite/0005_sessions_by_token.sql"),
     include_str!("../../../migrations/sqlite/0006_sealed_ceremonies_and_factors.sql"),
+    include_str!("../../../migrations/sqlite/0007_sessions_shown_and_recovery.sql"),
 ];
 
 /// [`Store::migrate`](crate::store::Store::migrate).

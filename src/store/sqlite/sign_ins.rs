@@ -224,7 +224,7 @@ async fn write_sign_ins(
         claims = vec![CLAIM; sign_ins.len()].join(", "),
         used = placeholders(credentials.len(), 5),
         replaced = placeholders(sign_ins.len(), 3),
-        opened = placeholders(sign_ins.len(), 7),
+        opened = placeholders(sign_ins.len(), 9),
     );
     let mut query = sqlx::query(&script);
     for sign_in in sign_ins {

@@ -11,7 +11,9 @@
 //! then invites you to create a passkey ("Create a passkey", "Not now", "Don't ask
 //! again"). After that, "Sign in with a passkey" (or the browser's autofill) signs you in
 //! without the password and without the code, and `/admin` (two factors) opens: a passkey
-//! with user verification is both. A session that has only the password cannot add a
+//! with user verification is both. There, look up a user to see their passkeys and
+//! sessions, revoke a passkey or end their sessions (the crate's admin API); `/metrics`
+//! serves the crate's metrics in the Prometheus text format. A session that has only the password cannot add a
 //! passkey while the account has a code (`factor_required`), so a stolen password alone
 //! cannot plant one. Every passkey added shows a notice on the home page (a real app
 //! would send an email).
@@ -38,10 +40,11 @@ use rocket::State;
 use rocket::{get, launch, post, routes, FromForm, Responder};
 use rocket_db_pools::Database;
 use rocket_passkeys::{
-    AppUser, Error, Event, Events, Factor, LogEvents, MultiFactor, PasskeyUser, Passkeys,
-    PasskeysDb, SameOrigin,
+    AppUser, Error, Event, Events, Factor, LogEvents, PasskeyUser, Passkeys, PasskeysDb, SameOrigin,
 };
 use totp_rs::{Algorithm, TOTP};
+
+mod admin;
 
 #[derive(FromForm)]
 struct Credentials<'r> {
@@ -687,17 +690,6 @@ async fn totp_confirm(
     }
 }
 
-#[get("/admin")]
-fn admin(user: MultiFactor) -> RawHtml<String> {
-    page(
-        "Admin",
-        &format!(
-            "<h1>Admin area</h1><p id=\"admin\">Hello {}, your session holds two factors.</p>",
-            escape(user.display_name())
-        ),
-    )
-}
-
 #[get("/admin", rank = 2)]
 fn admin_needs_two_factors() -> (Status, RawHtml<String>) {
     (
@@ -713,6 +705,7 @@ fn rocket() -> _ {
         .merge(("passkeys.sign_up", false));
     let notices = Notices::default();
     rocket::custom(figment)
+        .manage(admin::recorder())
         .attach(Passkeys::fairing().events(notices.clone()))
         .manage(notices)
         .attach(AdHoc::on_liftoff("app_users table", |rocket| {
@@ -749,7 +742,10 @@ fn rocket() -> _ {
                 code,
                 totp_page,
                 totp_confirm,
-                admin,
+                admin::admin,
+                admin::revoke,
+                admin::end_sessions,
+                admin::metrics,
                 admin_needs_two_factors
             ],
         )

@@ -1,0 +1,36 @@
+//! A readable label for the device a session was opened on ("Firefox on Linux"), read
+//! from its User-Agent by woothee. Only the label is kept, never the header.
+
+/// The label for a User-Agent: browser and operating system, what is known of them.
+pub(crate) fn label(user_agent: Option<&str>) -> String {
+    let parsed = user_agent.and_then(|ua| woothee::parser::Parser::new().parse(ua));
+    let known = |value: &str| !value.is_empty() && value != woothee::woothee::VALUE_UNKNOWN;
+    let label = match parsed {
+        Some(p) if known(p.name) && known(p.os) => format!("{} on {}", p.name, p.os),
+        Some(p) if known(p.name) => p.name.to_string(),
+        Some(p) if known(p.os) => format!("A browser on {}", p.os),
+        _ => "Unknown device".to_string(),
+    };
+    // A label is shown, so it holds no control characters and stays short.
+    label.chars().filter(|c| !c.is_control()).take(64).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label;
+
+    #[test]
+    fn labels_people_recognise() {
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+        assert_eq!(label(Some(firefox)), "Firefox on Linux");
+        let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 \
+                      (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+        assert_eq!(label(Some(chrome)), "Chrome on Windows 10");
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 \
+                      (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
+        assert_eq!(label(Some(iphone)), "Safari on iPhone");
+        assert_eq!(label(None), "Unknown device");
+        assert_eq!(label(Some("")), "Unknown device");
+        assert_eq!(label(Some("curl/8.5.0")), "HTTP Library");
+    }
+}
