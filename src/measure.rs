@@ -84,7 +84,7 @@ pub(crate) fn session_opened(factors: u32) {
 }
 
 /// `count` sessions ended: `sign_out`, `ended_by_user`, `ended_by_admin`, `recovery`,
-/// `account_changed`, `expired`.
+/// `account_changed`, `passkey_deleted`, `expired`.
 pub(crate) fn sessions_ended(reason: &'static str, count: u64) {
     if count > 0 {
         counter!(SESSIONS_ENDED, "reason" => reason).increment(count);

@@ -70,7 +70,7 @@ impl Admin {
             .delete_credential(account.handle, credential_id, how)
             .await?
         {
-            Deleted::Done => {}
+            Deleted::Done(ended) => measure::sessions_ended("ended_by_admin", ended),
             Deleted::NotFound => {
                 return Err(Error::new(
                     ErrorCode::NotFound,

@@ -121,7 +121,7 @@ impl Management {
             .delete_credential(handle, credential_id, how)
             .await?;
         match deleted {
-            Deleted::Done => {}
+            Deleted::Done(ended) => crate::measure::sessions_ended("passkey_deleted", ended),
             Deleted::NotFound => return Err(not_found()),
             Deleted::LastPasskey => {
                 return Err(Error::new(

@@ -206,20 +206,24 @@ impl Recovery {
         let (token, session) =
             self.sessions
                 .start(user.handle, Factor::RecoveryCode.bit(), false, None);
-        let used = code.is_some()
-            && self
-                .core
-                .store()
-                .recover(user.handle, &code_hash, &session)
-                .await?;
-        if !used {
+        let used = match code {
+            Some(_) => {
+                self.core
+                    .store()
+                    .recover(user.handle, &code_hash, &session)
+                    .await?
+            }
+            None => None,
+        };
+        let Some(ended) = used else {
             measure::recovery("failed");
             self.core.event(Event::RecoveryFailed {
                 user_id: user.user_id.clone(),
             });
             return Err(failed());
-        }
+        };
         measure::recovery("used");
+        measure::sessions_ended("recovery", ended);
         measure::session_opened(Factor::RecoveryCode.bit());
         let left = self.left(user.handle).await.unwrap_or(0);
         self.core.event(Event::RecoveryCodeUsed {

@@ -224,9 +224,10 @@ impl Sessions {
     ) -> Result<(), Error> {
         let store = self.core.store();
         store.upsert_user(account, self.core.now()).await?;
-        store
+        let ended = store
             .account_changed(&account.user_id, keep.as_ref())
             .await?;
+        measure::sessions_ended("account_changed", ended);
         Ok(())
     }
 

@@ -259,7 +259,8 @@ pub(crate) enum Owner<'a> {
 /// What a delete did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Deleted {
-    Done,
+    /// Deleted, and this many sessions it opened ended.
+    Done(u64),
     NotFound,
     LastPasskey,
 }
@@ -311,13 +312,13 @@ pub(crate) trait Store: Send + Sync + 'static {
     async fn generation(&self, handle: Uuid) -> Result<i64, StoreError>;
 
     /// In one transaction: marks a change of the account's ways to sign in made outside
-    /// the crate (a new password), and ends its sessions but `keep`. Nothing for an app
-    /// user without a passkey account.
+    /// the crate (a new password), and ends its sessions but `keep`; answers how many
+    /// ended. Nothing for an app user without a passkey account.
     async fn account_changed(
         &self,
         user_id: &str,
         keep: Option<&[u8; 32]>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<u64, StoreError>;
 
     /// In one transaction: claim the ceremony, raise the counter (never lower it), save
     /// the backup state and the time of use, open the session and end the one it
@@ -429,13 +430,14 @@ pub(crate) trait Store: Send + Sync + 'static {
 
     /// In one transaction: uses the recovery code (deleted: it works once), ends every
     /// session of the account, voids its pending registrations (a new generation) and
-    /// opens `session`. False, writing nothing, when the account has no such code.
+    /// opens `session`; answers how many sessions ended. None, writing nothing, when
+    /// the account has no such code.
     async fn recover(
         &self,
         handle: Uuid,
         code_hash: &[u8; 32],
         session: &NewSession,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Option<u64>, StoreError>;
 
     /// In one transaction: deletes every passkey of the app user `user_id` created after
     /// `after`, ends the sessions they opened, and marks the account changed. Answers

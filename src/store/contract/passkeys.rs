@@ -143,7 +143,10 @@ pub(super) async fn the_last_passkey_of_a_passkey_only_account_stays(store: Arc<
     add(&*store, &user, &first, b"second", NOW, 10)
         .await
         .unwrap();
-    assert_eq!(delete(user.handle, b"only").await.unwrap(), Deleted::Done);
+    assert_eq!(
+        delete(user.handle, b"only").await.unwrap(),
+        Deleted::Done(0)
+    );
     assert_eq!(
         delete(user.handle, b"second").await.unwrap(),
         Deleted::LastPasskey
@@ -164,7 +167,7 @@ pub(super) async fn an_account_with_another_way_to_sign_in_may_delete_its_last_p
         .delete_credential(user.handle, b"only", deletion(false, &by.token_hash))
         .await
         .unwrap();
-    assert_eq!(deleted, Deleted::Done);
+    assert_eq!(deleted, Deleted::Done(0));
     assert!(ids(&*store, user.handle).await.is_empty());
     assert!(store
         .credential(user.handle, b"only")
@@ -190,7 +193,7 @@ pub(super) async fn deleting_a_passkey_can_end_the_sessions_it_opened(store: Arc
         .delete_credential(user.handle, b"a", deletion(true, &by_a.token_hash))
         .await
         .unwrap();
-    assert_eq!(deleted, Deleted::Done);
+    assert_eq!(deleted, Deleted::Done(1), "one session ended");
     assert!(live(&*store, &by_a).await, "the session kept");
     assert!(
         !live(&*store, &other_a).await,
@@ -203,7 +206,7 @@ pub(super) async fn deleting_a_passkey_can_end_the_sessions_it_opened(store: Arc
         .delete_credential(user.handle, b"b", deletion(false, &by_a.token_hash))
         .await
         .unwrap();
-    assert_eq!(deleted, Deleted::Done);
+    assert_eq!(deleted, Deleted::Done(0));
     assert!(live(&*store, &by_b).await);
     assert!(live(&*store, &by_c).await);
     assert_eq!(ids(&*store, user.handle).await, vec![b"c".to_vec()]);

@@ -128,7 +128,7 @@ pub(super) async fn an_operator_revokes_a_last_passkey_only_when_asked(store: Ar
         .delete_credential(ada.handle, b"ada-passkey", revoke)
         .await
         .unwrap();
-    assert_eq!(deleted, Deleted::Done);
+    assert_eq!(deleted, Deleted::Done(1), "with the one session it opened");
     assert!(ids(&*store, ada.handle).await.is_empty());
     assert!(store
         .credential(ada.handle, b"ada-passkey")
@@ -156,25 +156,20 @@ pub(super) async fn a_recovery_code_works_once_and_ends_every_session(store: Arc
     // A wrong code, and ada's code for bob: nothing changes.
     let mut recovered = session(ada.handle, None);
     recovered.factors = 32;
-    assert!(!store
-        .recover(ada.handle, &rand::random(), &recovered)
-        .await
-        .unwrap());
+    let guess: [u8; 32] = rand::random();
+    let wrong = store.recover(ada.handle, &guess, &recovered);
+    assert_eq!(wrong.await.unwrap(), None);
     let mut bobs_try = session(bob.handle, None);
     bobs_try.factors = 32;
-    assert!(!store
-        .recover(bob.handle, &codes[0], &bobs_try)
-        .await
-        .unwrap());
+    let crossed = store.recover(bob.handle, &codes[0], &bobs_try);
+    assert_eq!(crossed.await.unwrap(), None);
     assert!(!live(&*store, &recovered).await && !live(&*store, &bobs_try).await);
     assert!(live(&*store, &first).await);
     assert_eq!(store.recovery_codes_left(ada.handle).await.unwrap(), 3);
     assert_eq!(store.generation(ada.handle).await.unwrap(), generation);
 
-    assert!(store
-        .recover(ada.handle, &codes[0], &recovered)
-        .await
-        .unwrap());
+    let used = store.recover(ada.handle, &codes[0], &recovered);
+    assert_eq!(used.await.unwrap(), Some(1), "ada's one session ended");
     assert!(
         live(&*store, &recovered).await,
         "the recovery's session opens"
@@ -192,10 +187,8 @@ pub(super) async fn a_recovery_code_works_once_and_ends_every_session(store: Arc
     );
 
     let again = session(ada.handle, None);
-    assert!(
-        !store.recover(ada.handle, &codes[0], &again).await.unwrap(),
-        "once"
-    );
+    let twice = store.recover(ada.handle, &codes[0], &again);
+    assert_eq!(twice.await.unwrap(), None, "once");
     assert!(!live(&*store, &again).await);
 }
 
@@ -213,8 +206,15 @@ pub(super) async fn new_recovery_codes_void_the_old(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(store.recovery_codes_left(ada.handle).await.unwrap(), 10);
     let attempt = session(ada.handle, None);
-    assert!(!store.recover(ada.handle, &old[0], &attempt).await.unwrap());
-    assert!(store.recover(ada.handle, &new[9], &attempt).await.unwrap());
+    assert_eq!(
+        store.recover(ada.handle, &old[0], &attempt).await.unwrap(),
+        None
+    );
+    assert!(store
+        .recover(ada.handle, &new[9], &attempt)
+        .await
+        .unwrap()
+        .is_some());
 }
 
 pub(super) async fn two_uses_of_one_recovery_code_at_once_sign_in_once(store: Arc<dyn Store>) {
@@ -234,7 +234,7 @@ pub(super) async fn two_uses_of_one_recovery_code_at_once_sign_in_once(store: Ar
     let mut won = 0;
     for attempt in attempts {
         // A loser may see the code gone, or (SQLite) a busy database: never a second win.
-        if let Ok(Ok(true)) = attempt.await {
+        if let Ok(Ok(Some(_))) = attempt.await {
             won += 1;
         }
     }

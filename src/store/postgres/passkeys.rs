@@ -238,8 +238,9 @@ pub(super) async fn delete(
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
+    let mut ended = 0;
     if how.revoke {
-        sqlx::query(
+        ended = sqlx::query(
             "DELETE FROM passkey_sessions WHERE user_handle = $1 AND credential_id = $2 \
                  AND token_hash IS DISTINCT FROM $3",
         )
@@ -248,10 +249,11 @@ pub(super) async fn delete(
         .bind(how.keep.map(|hash| &hash[..]))
         .execute(&mut *tx)
         .await
-        .map_err(backend)?;
+        .map_err(backend)?
+        .rows_affected();
     }
     tx.commit().await.map_err(backend)?;
-    Ok(Deleted::Done)
+    Ok(Deleted::Done(ended))
 }
 
 /// [`Store::delete_credentials_added_after`](crate::store::Store::delete_credentials_added_after).

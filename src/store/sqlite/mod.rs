@@ -218,14 +218,14 @@ impl Store for SqliteStore {
         &self,
         user_id: &str,
         keep: Option<&[u8; 32]>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<u64, StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
         sqlx::query("UPDATE passkey_users SET generation = generation + 1 WHERE user_id = ?")
             .bind(user_id)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        sqlx::query(
+        let ended = sqlx::query(
             "DELETE FROM passkey_sessions WHERE user_handle = \
              (SELECT handle FROM passkey_users WHERE user_id = ?) AND token_hash IS NOT ?",
         )
@@ -233,8 +233,10 @@ impl Store for SqliteStore {
         .bind(keep.map(|hash| &hash[..]))
         .execute(&mut *tx)
         .await
-        .map_err(backend)?;
-        tx.commit().await.map_err(backend)
+        .map_err(backend)?
+        .rows_affected();
+        tx.commit().await.map_err(backend)?;
+        Ok(ended)
     }
 
     async fn record_sign_in(
@@ -427,7 +429,7 @@ impl Store for SqliteStore {
         handle: Uuid,
         code_hash: &[u8; 32],
         session: &NewSession,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<u64>, StoreError> {
         recovery::recover(self, handle, code_hash, session).await
     }
 

@@ -168,9 +168,10 @@ pub(super) async fn delete(
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
+    let mut ended = 0;
     if how.revoke {
         // By the account's sessions (indexed), of which those this passkey opened.
-        sqlx::query(
+        ended = sqlx::query(
             "DELETE FROM passkey_sessions WHERE user_handle = ? AND credential_id = ? \
                  AND token_hash IS NOT ?",
         )
@@ -179,11 +180,12 @@ pub(super) async fn delete(
         .bind(how.keep.map(|hash| &hash[..]))
         .execute(&mut *tx)
         .await
-        .map_err(backend)?;
+        .map_err(backend)?
+        .rows_affected();
     }
     tx.commit().await.map_err(backend)?;
     store.cache.forget(credential_id, handle);
-    Ok(Deleted::Done)
+    Ok(Deleted::Done(ended))
 }
 /// [`Store::delete_credentials_added_after`](super::super::Store::delete_credentials_added_after).
 pub(super) async fn delete_added_after(

@@ -49,7 +49,7 @@ pub(super) async fn recover(
     handle: Uuid,
     code_hash: &[u8; 32],
     session: &NewSession,
-) -> Result<bool, StoreError> {
+) -> Result<Option<u64>, StoreError> {
     let mut tx = store.pool.begin().await.map_err(backend)?;
     // The delete decides: of two uses of one code at once, one deletes it.
     let used =
@@ -62,19 +62,20 @@ pub(super) async fn recover(
             .rows_affected();
     if used == 0 {
         tx.rollback().await.map_err(backend)?;
-        return Ok(false);
+        return Ok(None);
     }
     sqlx::query("UPDATE passkey_users SET generation = generation + 1 WHERE handle = ?")
         .bind(&handle.as_bytes()[..])
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
-    sqlx::query("DELETE FROM passkey_sessions WHERE user_handle = ?")
+    let ended = sqlx::query("DELETE FROM passkey_sessions WHERE user_handle = ?")
         .bind(&handle.as_bytes()[..])
         .execute(&mut *tx)
         .await
-        .map_err(backend)?;
+        .map_err(backend)?
+        .rows_affected();
     open_session_in(&mut tx, session, None).await?;
     tx.commit().await.map_err(backend)?;
-    Ok(true)
+    Ok(Some(ended))
 }
