@@ -479,6 +479,8 @@ pub struct Browser<'c> {
     pub origin: String,
     pub authenticator: Soft,
     pub address: Option<std::net::SocketAddr>,
+    /// The `User-Agent` its requests carry, if any.
+    pub user_agent: Option<String>,
 }
 
 pub type Soft = PasskeyClient<
@@ -507,6 +509,7 @@ impl<'c> Browser<'c> {
             origin: ORIGIN.into(),
             authenticator: authenticator(),
             address: None,
+            user_agent: None,
         }
     }
 
@@ -528,6 +531,10 @@ impl<'c> Browser<'c> {
         &self,
         request: rocket::local::asynchronous::LocalRequest<'r>,
     ) -> rocket::local::asynchronous::LocalRequest<'r> {
+        let request = match &self.user_agent {
+            Some(agent) => request.header(Header::new("User-Agent", agent.clone())),
+            None => request,
+        };
         match self.address {
             Some(address) => request.remote(address),
             None => request,
