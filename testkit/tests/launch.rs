@@ -175,6 +175,31 @@ fn values_of_the_wrong_type_do_not_parse() {
 }
 
 #[rocket::async_test]
+async fn recovery_codes_is_a_yes_or_no_named_when_wrong() {
+    let wrong = Figment::new().merge(("passkeys.recovery_codes", "sometimes"));
+    let error = Config::from_figment(&wrong).expect_err("not a boolean");
+    assert!(error.to_string().contains("recovery_codes"), "{error}");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bad = figment(&dir).merge(("passkeys.recovery_codes", "sometimes"));
+    assert_fails(
+        rocket::custom(bad).attach(Passkeys::fairing()),
+        "Passkeys",
+        "recovery_codes",
+    )
+    .await;
+    // On, it launches and serves the recovery screen.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let on = figment(&dir).merge(("passkeys.recovery_codes", true));
+    let client = Client::untracked(rocket::custom(on).attach(Passkeys::fairing()))
+        .await
+        .expect("launches");
+    assert_eq!(
+        client.get("/passkeys/recover").dispatch().await.status(),
+        rocket::http::Status::Ok
+    );
+}
+
+#[rocket::async_test]
 async fn a_bad_configuration_stops_the_launch() {
     for (key, bad) in bad_configs() {
         let dir = tempfile::tempdir().expect("temp dir");
