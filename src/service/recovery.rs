@@ -241,6 +241,7 @@ impl Recovery {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
 
