@@ -52,7 +52,7 @@ async fn recover(
         .admit(Action::Recover, origin?.client)
         .await?;
     let body = body?.0;
-    if body.username.len() > 256 || body.code.len() > 64 {
+    if body.username.chars().count() > 64 || body.code.len() > 64 {
         return Err(Error::invalid("A username or recovery code is too long."));
     }
     let (_, token) = passkeys

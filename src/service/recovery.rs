@@ -86,9 +86,10 @@ pub(crate) struct Recovery {
     core: Arc<Core>,
     sessions: Arc<Sessions>,
     management: Arc<Management>,
-    /// Guesses per username key, known or not (so the limit says nothing of which
-    /// names have accounts).
-    guesses: DefaultKeyedRateLimiter<String>,
+    /// Guesses per username, known or not (so the limit says nothing of which names
+    /// have accounts), keyed by 16 bytes of the username key's SHA-256: a flood of
+    /// distinct names costs a few dozen bytes each until the minute's cleanup.
+    guesses: DefaultKeyedRateLimiter<[u8; 16]>,
 }
 
 impl std::fmt::Debug for Recovery {
@@ -186,7 +187,9 @@ impl Recovery {
         if !self.enabled() {
             return Err(Error::new(ErrorCode::NotFound, "There is nothing here."));
         }
-        let key = username_key(username);
+        let digest: [u8; 32] = Sha256::digest(username_key(username).as_bytes()).into();
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&digest[..16]);
         if let Err(not_until) = self.guesses.check_key(&key) {
             measure::recovery("rate_limited");
             let wait = not_until.wait_time_from(governor::clock::Clock::now(
