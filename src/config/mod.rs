@@ -101,6 +101,22 @@ pub struct Config {
     pub trusted_proxy_header: Option<String>,
     /// Rate limits per client address and ceremony kind.
     pub rate_limit: RateLimit,
+    /// WebAuthn hints per ceremony kind: which kind of authenticator the browser should
+    /// offer first.
+    pub hints: Hints,
+}
+
+/// WebAuthn hints (`client-device`, `security-key`, `hybrid`), in order of preference,
+/// sent with the options of each ceremony kind. Browsers without hints ignore them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Hints {
+    /// For registrations (sign-up, adding a passkey). Default: none.
+    #[serde(deserialize_with = "one_or_many")]
+    pub register: Vec<String>,
+    /// For sign-ins. Default: none.
+    #[serde(deserialize_with = "one_or_many")]
+    pub authenticate: Vec<String>,
 }
 
 /// What a signature counter that did not go up means.
@@ -169,6 +185,7 @@ impl Default for Config {
             secure_cookies: None,
             trusted_proxy_header: None,
             rate_limit: RateLimit::default(),
+            hints: Hints::default(),
         }
     }
 }

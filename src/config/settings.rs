@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use rocket::data::ByteUnit;
 use webauthn_rs::prelude::Url;
+use webauthn_rs_proto::PublicKeyCredentialHints;
 
 use super::{Config, ConfigError, CounterPolicy, Interval, RateLimit};
 use crate::input::local_path;
@@ -38,6 +39,32 @@ pub(crate) struct Settings {
     pub secure_cookies: bool,
     pub trusted_proxy_header: Option<String>,
     pub rate_limit: RateLimit,
+    /// WebAuthn hints for registrations and sign-ins, in order.
+    pub hints_register: Vec<PublicKeyCredentialHints>,
+    pub hints_authenticate: Vec<PublicKeyCredentialHints>,
+}
+
+/// Hints as the configuration spells them, checked: known values, each once.
+fn check_hints(key: &str, values: &[String]) -> Result<Vec<PublicKeyCredentialHints>, ConfigError> {
+    let mut hints = Vec::new();
+    for value in values {
+        let hint = match value.as_str() {
+            "client-device" => PublicKeyCredentialHints::ClientDevice,
+            "security-key" => PublicKeyCredentialHints::SecurityKey,
+            "hybrid" => PublicKeyCredentialHints::Hybrid,
+            other => {
+                return Err(ConfigError::new(
+                    key,
+                    format!("has `{other}`: a hint is `client-device`, `security-key` or `hybrid`"),
+                ))
+            }
+        };
+        if hints.contains(&hint) {
+            return Err(ConfigError::new(key, format!("names `{value}` twice")));
+        }
+        hints.push(hint);
+    }
+    Ok(hints)
 }
 
 impl Settings {
@@ -215,6 +242,8 @@ impl Config {
             secure_cookies,
             trusted_proxy_header: self.trusted_proxy_header.clone(),
             rate_limit: self.rate_limit.clone(),
+            hints_register: check_hints("hints.register", &self.hints.register)?,
+            hints_authenticate: check_hints("hints.authenticate", &self.hints.authenticate)?,
         })
     }
 }

@@ -147,6 +147,16 @@ fn bad_configs() -> Vec<(&'static str, Figment)> {
             base.clone()
                 .merge(("passkeys.trusted_proxy_header", "X Real IP")),
         ),
+        (
+            "passkeys.hints.register",
+            base.clone()
+                .merge(("passkeys.hints.register", ["platform"])),
+        ),
+        (
+            "passkeys.hints.authenticate",
+            base.clone()
+                .merge(("passkeys.hints.authenticate", "hybrid, hybrid")),
+        ),
     ]
 }
 

@@ -64,6 +64,8 @@ impl Ceremonies {
             });
             selection.require_resident_key = required;
         }
+        let hints = &self.core.settings().hints_register;
+        options.public_key.hints = (!hints.is_empty()).then(|| hints.clone());
         let started = self.started(purpose, &options.public_key.challenge, next)?;
         Ok((options, started))
     }

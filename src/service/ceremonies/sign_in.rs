@@ -48,6 +48,8 @@ impl Ceremonies {
     fn discoverable(&self) -> RequestChallengeResponse {
         let mut options = self.sign_in_options.clone();
         options.public_key.challenge = rand::random::<[u8; 32]>().to_vec();
+        let hints = &self.core.settings().hints_authenticate;
+        options.public_key.hints = (!hints.is_empty()).then(|| hints.clone());
         options
     }
 
