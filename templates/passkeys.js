@@ -450,14 +450,32 @@
 
   // ---- autofill (conditional mediation) ----
 
+  // What the browser says it can do (WebAuthn Level 3 getClientCapabilities), asked once;
+  // {} where it cannot say, and each use falls back to the older checks.
+  let capabilityAnswer = null;
+  function capabilities() {
+    if (!capabilityAnswer) {
+      capabilityAnswer = (PKC && typeof PKC.getClientCapabilities === 'function')
+        ? PKC.getClientCapabilities().catch(() => ({}))
+        : Promise.resolve({});
+    }
+    return capabilityAnswer;
+  }
+
+  async function canAutofill() {
+    const caps = await capabilities();
+    if (typeof caps.conditionalGet === 'boolean') return caps.conditionalGet;
+    if (typeof PKC.isConditionalMediationAvailable !== 'function') return false;
+    try {
+      return await PKC.isConditionalMediationAvailable();
+    } catch (err) {
+      return false;
+    }
+  }
+
   async function startAutofill() {
     if (autofill || busy || supportError() || !document.querySelector(AUTOFILL_INPUT)) return;
-    if (typeof PKC.isConditionalMediationAvailable !== 'function') return;
-    try {
-      if (!(await PKC.isConditionalMediationAvailable()) || autofill || busy) return;
-    } catch (err) {
-      return;
-    }
+    if (!(await canAutofill()) || autofill || busy) return;
     const controller = new AbortController();
     const current = { controller, starting: api('/authenticate/start', { next: pageNext(null) }) };
     autofill = current;
@@ -620,7 +638,17 @@
     if (event.persisted) renewAutofill();
   });
 
+  // Elements marked [data-passkey-if="hybrid"] (such as "or use a phone") show only
+  // where the browser says it can reach a phone's passkey.
+  async function revealCapabilities() {
+    const marked = document.querySelectorAll('[data-passkey-if="hybrid"]');
+    if (!marked.length) return;
+    const caps = await capabilities();
+    for (const el of marked) el.hidden = caps.hybridTransport !== true;
+  }
+
   function init() {
+    revealCapabilities();
     const err = supportError();
     if (err && document.querySelector('[data-passkey-action="register"], [data-passkey-action="authenticate"]')) {
       showError(err);
