@@ -197,11 +197,7 @@ impl Fairing for PasskeysFairing {
                 return fail(rocket, format!("cannot read the database: {e}"));
             }
             let mount = passkeys.settings().mount.clone();
-            let rocket = if passkeys.settings().related_origins.is_empty() {
-                rocket
-            } else {
-                rocket.mount("/", routes::well_known())
-            };
+            let rocket = rocket.mount("/", routes::well_known(passkeys.settings()));
             Ok(rocket
                 .mount(mount.as_str(), routes::routes())
                 .register(mount.as_str(), routes::catchers())
@@ -283,6 +279,7 @@ fn build_webauthn(settings: &Settings) -> Result<webauthn_rs::Webauthn, String> 
     for origin in settings.origins[1..]
         .iter()
         .chain(&settings.related_origins)
+        .chain(&settings.android_origins)
     {
         builder = builder.append_allowed_origin(origin);
     }

@@ -88,7 +88,7 @@ mod store;
 pub use accounts::{AccountError, Accounts, NewAccount};
 pub use admin::{Admin, PasskeyInfo, SessionInfo};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Config, ConfigError, CounterPolicy, Hints, Interval, RateLimit};
+pub use config::{AndroidApp, Config, ConfigError, CounterPolicy, Hints, Interval, RateLimit};
 pub use error::{Error, ErrorCode};
 pub use events::{Event, Events, LogEvents};
 pub use factor::Factor;

@@ -104,6 +104,28 @@ pub struct Config {
     /// WebAuthn hints per ceremony kind: which kind of authenticator the browser should
     /// offer first.
     pub hints: Hints,
+    /// Android apps whose passkey requests are accepted, by their origin
+    /// `android:apk-key-hash:<base64url SHA-256 of the signing certificate>`. Default:
+    /// none.
+    #[serde(deserialize_with = "one_or_many")]
+    pub android_origins: Vec<String>,
+    /// Android apps listed in `/.well-known/assetlinks.json` (served only when set), so
+    /// that Android lets them use this site's passkeys. Default: none.
+    pub android_apps: Vec<AndroidApp>,
+    /// iOS and macOS apps (`TEAMID.bundle.id`) listed under `webcredentials` in
+    /// `/.well-known/apple-app-site-association` (served only when set). Default: none.
+    #[serde(deserialize_with = "one_or_many")]
+    pub apple_app_ids: Vec<String>,
+}
+
+/// An Android app of `/.well-known/assetlinks.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AndroidApp {
+    /// Its package name, such as `com.example.app`.
+    pub package_name: String,
+    /// The SHA-256 fingerprints of its signing certificates, as `AB:CD:...` (32 bytes).
+    pub sha256_cert_fingerprints: Vec<String>,
 }
 
 /// WebAuthn hints (`client-device`, `security-key`, `hybrid`), in order of preference,
@@ -186,6 +208,9 @@ impl Default for Config {
             trusted_proxy_header: None,
             rate_limit: RateLimit::default(),
             hints: Hints::default(),
+            android_origins: Vec::new(),
+            android_apps: Vec::new(),
+            apple_app_ids: Vec::new(),
         }
     }
 }

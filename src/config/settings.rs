@@ -7,7 +7,7 @@ use rocket::data::ByteUnit;
 use webauthn_rs::prelude::Url;
 use webauthn_rs_proto::PublicKeyCredentialHints;
 
-use super::{Config, ConfigError, CounterPolicy, Interval, RateLimit};
+use super::{AndroidApp, Config, ConfigError, CounterPolicy, Interval, RateLimit};
 use crate::input::local_path;
 
 /// The checked configuration the crate runs on.
@@ -42,6 +42,94 @@ pub(crate) struct Settings {
     /// WebAuthn hints for registrations and sign-ins, in order.
     pub hints_register: Vec<PublicKeyCredentialHints>,
     pub hints_authenticate: Vec<PublicKeyCredentialHints>,
+    /// Android app origins accepted at verification.
+    pub android_origins: Vec<Url>,
+    /// The apps of the well-known association files (with fingerprints in upper case).
+    pub android_apps: Vec<AndroidApp>,
+    pub apple_app_ids: Vec<String>,
+}
+
+/// An Android app origin: `android:apk-key-hash:` and 43 base64url characters (a SHA-256).
+fn check_android_origin(origin: &str) -> Result<Url, ConfigError> {
+    let hash = origin.strip_prefix("android:apk-key-hash:").unwrap_or_default();
+    let valid = hash.len() == 43
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    match Url::parse(origin) {
+        Ok(url) if valid => Ok(url),
+        _ => Err(ConfigError::new(
+            "android_origins",
+            format!(
+                "has `{origin}`: an Android app origin is `android:apk-key-hash:` followed by \
+                 the base64url SHA-256 of the app's signing certificate (43 characters)"
+            ),
+        )),
+    }
+}
+
+/// An Android app of assetlinks.json: a package name and SHA-256 fingerprints.
+fn check_android_app(app: &AndroidApp) -> Result<AndroidApp, ConfigError> {
+    let name = &app.package_name;
+    let segment = |s: &str| {
+        s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if name.split('.').count() < 2 || !name.split('.').all(segment) {
+        return Err(ConfigError::new(
+            "android_apps",
+            format!("has the package name `{name}`: a package name is like `com.example.app`"),
+        ));
+    }
+    if app.sha256_cert_fingerprints.is_empty() {
+        return Err(ConfigError::new(
+            "android_apps",
+            format!("lists `{name}` without `sha256_cert_fingerprints`"),
+        ));
+    }
+    let mut fingerprints = Vec::new();
+    for print in &app.sha256_cert_fingerprints {
+        let pairs: Vec<&str> = print.split(':').collect();
+        let valid =
+            pairs.len() == 32 && pairs.iter().all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()));
+        if !valid {
+            return Err(ConfigError::new(
+                "android_apps",
+                format!(
+                    "has the fingerprint `{print}` for `{name}`: a SHA-256 fingerprint is 32 \
+                     hexadecimal bytes separated by colons, as `keytool -list` prints it"
+                ),
+            ));
+        }
+        fingerprints.push(print.to_ascii_uppercase());
+    }
+    Ok(AndroidApp {
+        package_name: name.clone(),
+        sha256_cert_fingerprints: fingerprints,
+    })
+}
+
+/// An Apple app id: a 10-character team id, a dot, a bundle id.
+fn check_apple_app_id(id: &str) -> Result<String, ConfigError> {
+    let valid = id.split_once('.').is_some_and(|(team, bundle)| {
+        team.len() == 10
+            && team.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            && !bundle.is_empty()
+            && bundle
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+    });
+    if valid {
+        Ok(id.to_string())
+    } else {
+        Err(ConfigError::new(
+            "apple_app_ids",
+            format!(
+                "has `{id}`: an app id is the 10-character team id, a dot and the bundle id, \
+                 like `ABCDE12345.com.example.app`"
+            ),
+        ))
+    }
 }
 
 /// Hints as the configuration spells them, checked: known values, each once.
@@ -244,6 +332,21 @@ impl Config {
             rate_limit: self.rate_limit.clone(),
             hints_register: check_hints("hints.register", &self.hints.register)?,
             hints_authenticate: check_hints("hints.authenticate", &self.hints.authenticate)?,
+            android_origins: self
+                .android_origins
+                .iter()
+                .map(|o| check_android_origin(o))
+                .collect::<Result<_, _>>()?,
+            android_apps: self
+                .android_apps
+                .iter()
+                .map(check_android_app)
+                .collect::<Result<_, _>>()?,
+            apple_app_ids: self
+                .apple_app_ids
+                .iter()
+                .map(|id| check_apple_app_id(id))
+                .collect::<Result<_, _>>()?,
         })
     }
 }

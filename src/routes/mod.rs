@@ -29,9 +29,52 @@ pub(crate) fn routes() -> Vec<Route> {
     routes
 }
 
-/// `/.well-known/webauthn`, mounted at the root when related origins are configured.
-pub(crate) fn well_known() -> Vec<Route> {
-    rocket::routes![related_origins]
+/// The well-known files, mounted at the root, each only when configured:
+/// `/.well-known/webauthn` (related origins), `/.well-known/assetlinks.json` (Android
+/// apps), `/.well-known/apple-app-site-association` (Apple apps).
+pub(crate) fn well_known(settings: &crate::config::Settings) -> Vec<Route> {
+    let mut routes = Vec::new();
+    if !settings.related_origins.is_empty() {
+        routes.extend(rocket::routes![related_origins]);
+    }
+    if !settings.android_apps.is_empty() {
+        routes.extend(rocket::routes![asset_links]);
+    }
+    if !settings.apple_app_ids.is_empty() {
+        routes.extend(rocket::routes![apple_app_site_association]);
+    }
+    routes
+}
+
+/// The Android apps that may use this site's passkeys (Digital Asset Links).
+#[rocket::get("/.well-known/assetlinks.json")]
+fn asset_links(passkeys: &Passkeys) -> rocket::serde::json::Json<serde_json::Value> {
+    let statements: Vec<serde_json::Value> = passkeys
+        .settings()
+        .android_apps
+        .iter()
+        .map(|app| {
+            serde_json::json!({
+                "relation": [
+                    "delegate_permission/common.handle_all_urls",
+                    "delegate_permission/common.get_login_creds"
+                ],
+                "target": {
+                    "namespace": "android_app",
+                    "package_name": app.package_name,
+                    "sha256_cert_fingerprints": app.sha256_cert_fingerprints,
+                }
+            })
+        })
+        .collect();
+    rocket::serde::json::Json(serde_json::Value::Array(statements))
+}
+
+/// The Apple apps that may use this site's passkeys (associated domains, webcredentials).
+#[rocket::get("/.well-known/apple-app-site-association")]
+fn apple_app_site_association(passkeys: &Passkeys) -> rocket::serde::json::Json<serde_json::Value> {
+    let apps = &passkeys.settings().apple_app_ids;
+    rocket::serde::json::Json(serde_json::json!({ "webcredentials": { "apps": apps } }))
 }
 
 /// The origins that may use this rp id (WebAuthn related origins).

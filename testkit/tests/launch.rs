@@ -34,6 +34,10 @@ async fn assert_fails(rocket: rocket::Rocket<rocket::Build>, fairing: &str, case
     }
 }
 
+/// A well-formed SHA-256 fingerprint, for the bad configurations that are bad elsewhere.
+const FINGERPRINT: &str = "AA:72:70:66:6F:42:50:EC:CA:06:B5:A1:BB:89:7A:B6:\
+                           96:77:94:22:FF:2B:AB:FD:94:96:E1:DF:CC:14:07:B7";
+
 fn bad_configs() -> Vec<(&'static str, Figment)> {
     let base = Figment::new();
     vec![
@@ -156,6 +160,56 @@ fn bad_configs() -> Vec<(&'static str, Figment)> {
             "passkeys.hints.authenticate",
             base.clone()
                 .merge(("passkeys.hints.authenticate", "hybrid, hybrid")),
+        ),
+        (
+            "passkeys.android_origins",
+            base.clone()
+                .merge(("passkeys.android_origins", ["android:apk-key-hash:short"])),
+        ),
+        (
+            "passkeys.android_origins",
+            base.clone()
+                .merge(("passkeys.android_origins", ["https://example.com"])),
+        ),
+        (
+            "passkeys.android_apps",
+            base.clone().merge((
+                "passkeys.android_apps",
+                [serde_json::json!({
+                    "package_name": "app",
+                    "sha256_cert_fingerprints": [FINGERPRINT],
+                })],
+            )),
+        ),
+        (
+            "passkeys.android_apps",
+            base.clone().merge((
+                "passkeys.android_apps",
+                [serde_json::json!({
+                    "package_name": "com.example.app",
+                    "sha256_cert_fingerprints": ["AB:CD"],
+                })],
+            )),
+        ),
+        (
+            "passkeys.android_apps",
+            base.clone().merge((
+                "passkeys.android_apps",
+                [serde_json::json!({
+                    "package_name": "com.example.app",
+                    "sha256_cert_fingerprints": [],
+                })],
+            )),
+        ),
+        (
+            "passkeys.apple_app_ids",
+            base.clone()
+                .merge(("passkeys.apple_app_ids", "com.example.app")),
+        ),
+        (
+            "passkeys.apple_app_ids",
+            base.clone()
+                .merge(("passkeys.apple_app_ids", ["abcde12345.com.example.app"])),
         ),
     ]
 }
