@@ -227,6 +227,8 @@ impl App {
                 "ROCKET_PASSKEYS_ORIGINS",
                 format!("http://localhost:{port}"),
             )
+            // Sign-up goes straight home; recovery tests pass `true` with `start_with_env`.
+            .env("ROCKET_PASSKEYS_RECOVERY_CODES", "false")
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(output.try_clone().expect("app log file"))

@@ -19,6 +19,7 @@ use browser_support::{
     VirtualCredential, MOUNT,
 };
 use serde_json::{json, Value};
+use std::io::Write;
 
 const PASSKEYS_ONLY: &str = "passkeys_only";
 const PASSWORD_APP: &str = "password_app";
@@ -235,7 +236,8 @@ fn idle_autofill_without_passkeys_shows_no_error() {
     let Some(browser) = browser_or_skip() else {
         return;
     };
-    let app = App::start(PASSKEYS_ONLY);
+    // Recovery codes on, as the example ships: the screenshot shows its recovery link.
+    let app = App::start_with_env(PASSKEYS_ONLY, &[("ROCKET_PASSKEYS_RECOVERY_CODES", "true")]);
     browser.add_authenticator(UserVerification::Succeeds);
 
     browser.open(&app, SIGN_IN);
@@ -371,6 +373,403 @@ fn a_passkey_this_site_does_not_know_is_refused() {
     poll("Chromium to remove the unknown passkey", || {
         Ok(authenticator.credentials().is_empty().then_some(()))
     });
+}
+
+// ---------------------------------------------------------------------------------------
+// Sessions people can see and end, and recovery codes
+// ---------------------------------------------------------------------------------------
+
+const MANAGE: &str = "/passkeys/manage";
+const RECOVER: &str = "/passkeys/recover";
+
+/// Says which way a test went, on the stderr handle itself (the harness hides what
+/// `eprintln!` prints for passing tests).
+fn note(test: &str, what: &str) {
+    let _ = writeln!(std::io::stderr(), "{test}: {what}");
+}
+
+/// One row of the manage screen's "Where you're signed in", as the person sees it.
+#[derive(Debug)]
+struct SessionSeen {
+    id: String,
+    current: bool,
+    /// The device label (`[data-session-device]`).
+    device: String,
+    /// Whether the row shows the "This device" badge.
+    badge: bool,
+    /// The text of the row's sign-out button.
+    button: String,
+}
+
+/// The rows of `#passkeys-sessions` on the page now loaded.
+fn sessions_seen(browser: &Browser) -> Vec<SessionSeen> {
+    let rows = browser.script(
+        "return Array.from(document.querySelectorAll('#passkeys-sessions [data-session-id]'), (row) => {
+           const text = (selector) => { const el = row.querySelector(selector); return el ? el.textContent.trim() : null; };
+           return { id: row.dataset.sessionId, current: row.hasAttribute('data-session-current'),
+                    device: text('[data-session-device]'), badge: text('.passkeys-badge'),
+                    button: text('[data-passkey-action=\"end-session\"]') };
+         });",
+        json!([]),
+    );
+    rows.as_array()
+        .expect("a list of rows")
+        .iter()
+        .map(|row| SessionSeen {
+            id: row["id"].as_str().unwrap_or_default().to_owned(),
+            current: row["current"].as_bool() == Some(true),
+            device: row["device"].as_str().unwrap_or_default().to_owned(),
+            badge: row["badge"].as_str() == Some("This device"),
+            button: row["button"].as_str().unwrap_or_default().to_owned(),
+        })
+        .collect()
+}
+
+/// Waits until the manage screen lists `count` sessions; returns them.
+fn wait_for_sessions_seen(browser: &Browser, count: usize) -> Vec<SessionSeen> {
+    browser.wait_for_visible(MANAGE, "#passkeys-sessions");
+    poll(&format!("{count} session(s) on the manage screen"), || {
+        let rows = sessions_seen(browser);
+        if rows.len() == count {
+            Ok(Some(rows))
+        } else {
+            Err(format!("rows: {rows:?}"))
+        }
+    })
+}
+
+/// The account's live sessions as the server lists them (`GET /passkeys/sessions`).
+fn server_sessions(browser: &Browser) -> Vec<Value> {
+    let (status, body) = browser.fetch(&format!("{MOUNT}/sessions"));
+    assert_eq!(status, 200, "GET {MOUNT}/sessions: {body}");
+    body["sessions"]
+        .as_array()
+        .expect("a sessions list")
+        .clone()
+}
+
+/// Scrolls the page so that `selector` is in view, for a screenshot of it.
+fn scroll_into_view(browser: &Browser, selector: &str) {
+    browser.script(
+        "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' });",
+        json!([selector]),
+    );
+}
+
+/// How many button sign-ins (modal `get`, e.g. a re-sign-in before a sensitive change)
+/// this tab has made so far.
+fn button_sign_ins(browser: &Browser) -> usize {
+    let calls = browser.webauthn_calls().expect("read the WebAuthn calls");
+    calls.iter().filter(|call| call.is_button_sign_in()).count()
+}
+
+#[test]
+fn a_user_sees_two_sessions_ends_the_other_and_that_browser_is_signed_out() {
+    const TEST: &str = "a_user_sees_two_sessions_ends_the_other_and_that_browser_is_signed_out";
+    let Some(laptop) = browser_or_skip() else {
+        return;
+    };
+    // A second Chromium with its own profile and cookies: another of Ada's devices.
+    let phone = Browser::launch();
+    let app = App::start(PASSKEYS_ONLY);
+    let laptop_device = laptop.add_authenticator(UserVerification::Succeeds);
+    sign_up(&laptop, &app, "ada", "Ada Lovelace");
+
+    // The phone holds a copy of Ada's passkey (as a synced passkey would be) and signs
+    // in with it from the sign-in page's autofill.
+    let phone_device = phone.add_authenticator(UserVerification::Succeeds);
+    phone_device.add_credential(&laptop_device.credentials()[0]);
+    phone.open(&app, SIGN_IN);
+    assert_eq!(wait_for_signed_in_home(&phone), "Ada Lovelace");
+    assert_eq!(server_passkey_count(&phone), Some(1));
+
+    // The laptop's manage screen shows both sessions, its own marked.
+    laptop.open(&app, MANAGE);
+    let rows = wait_for_sessions_seen(&laptop, 2);
+    let (current, others): (Vec<&SessionSeen>, Vec<&SessionSeen>) =
+        rows.iter().partition(|row| row.current);
+    assert_eq!((current.len(), others.len()), (1, 1), "{rows:?}");
+    let (this_device, phone_row) = (current[0], others[0]);
+    assert!(
+        this_device.badge,
+        "the current session has the badge: {rows:?}"
+    );
+    assert!(
+        !phone_row.badge,
+        "only the current session has the badge: {rows:?}"
+    );
+    assert_eq!(this_device.button, "Sign out");
+    assert_eq!(phone_row.button, "Sign out this device");
+    for row in &rows {
+        assert!(!row.device.is_empty(), "a device label: {rows:?}");
+    }
+    note(
+        TEST,
+        &format!(
+            "devices shown: this one {:?}, the other {:?}",
+            this_device.device, phone_row.device
+        ),
+    );
+    // The server says the same.
+    let listed = server_sessions(&laptop);
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let listed_current: Vec<&Value> = listed.iter().filter(|s| s["current"] == true).collect();
+    assert_eq!(listed_current.len(), 1, "{listed:?}");
+    assert_eq!(listed_current[0]["id"], this_device.id.as_str());
+    assert!(
+        listed.iter().any(|s| s["id"] == phone_row.id.as_str()),
+        "{listed:?}"
+    );
+    for session in &listed {
+        assert_eq!(session["factors"], json!(["passkey"]), "{session}");
+    }
+    assert!(laptop
+        .element(r#"[data-passkey-action="end-other-sessions"]"#)
+        .expect("read the manage screen")
+        .is_some_and(|button| button.visible));
+    scroll_into_view(&laptop, "#passkeys-sessions");
+    laptop.screenshot("sessions");
+
+    // "Sign out this device" on the phone's row: the page ends it through the JSON API
+    // (a fresh sign-in needs no second one) and reloads.
+    let sign_ins_before = button_sign_ins(&laptop);
+    let before = laptop.document_id();
+    laptop.click(&format!(
+        r#"[data-session-id="{}"] [data-passkey-action="end-session"]"#,
+        phone_row.id
+    ));
+    laptop.wait_for_new_document(MANAGE, before);
+    let rows = wait_for_sessions_seen(&laptop, 1);
+    assert!(rows[0].current, "{rows:?}");
+    assert_eq!(rows[0].id, this_device.id);
+    assert!(laptop
+        .element(r#"[data-passkey-action="end-other-sessions"]"#)
+        .expect("read the manage screen")
+        .is_none());
+    assert_eq!(server_sessions(&laptop).len(), 1);
+    let url = laptop.script("return location.href;", json!([]));
+    let reauthenticated = button_sign_ins(&laptop) - sign_ins_before;
+    note(
+        TEST,
+        &format!(
+            "ended the phone's session from {url} with {reauthenticated} re-sign-in(s) \
+             (script path: the page reloaded, no form post redirect)"
+        ),
+    );
+    assert_eq!(reauthenticated, 0, "a fresh sign-in needs no re-sign-in");
+    assert!(
+        url.as_str().is_some_and(|url| !url.contains('#')),
+        "the script ended the session (a form post would land on #passkeys-sessions): {url}"
+    );
+
+    // The phone's next request is signed out.
+    assert_eq!(
+        server_passkey_count(&phone),
+        None,
+        "the phone's session still works"
+    );
+    assert_signed_out(&phone, &app);
+
+    // The phone signs in again; "Sign out everywhere else" ends it once more.
+    phone.open(&app, SIGN_IN);
+    assert_eq!(wait_for_signed_in_home(&phone), "Ada Lovelace");
+    laptop.open(&app, MANAGE);
+    wait_for_sessions_seen(&laptop, 2);
+    let before = laptop.document_id();
+    laptop.click(r#"[data-passkey-action="end-other-sessions"]"#);
+    laptop.wait_for_new_document(MANAGE, before);
+    let rows = wait_for_sessions_seen(&laptop, 1);
+    assert!(rows[0].current, "{rows:?}");
+    assert_eq!(server_sessions(&laptop).len(), 1);
+    assert_eq!(button_sign_ins(&laptop), sign_ins_before);
+    assert_signed_out(&phone, &app);
+    // The laptop itself is still signed in.
+    laptop.open(&app, "/");
+    assert_eq!(wait_for_signed_in_home(&laptop), "Ada Lovelace");
+}
+
+/// The recovery codes the panel `#passkeys-recovery-codes` shows, once it is visible on
+/// the page at `path`.
+fn wait_for_recovery_codes(browser: &Browser, path: &str) -> Vec<String> {
+    browser.wait_for_visible(path, "#passkeys-recovery-codes");
+    let codes = poll("the recovery codes on the panel", || {
+        let codes = browser
+            .try_script(
+                "return Array.from(document.querySelectorAll('#passkeys-recovery-codes ol li'),
+                                   (li) => li.textContent.trim());",
+                json!([]),
+            )
+            .map_err(|e| e.to_string())?;
+        let codes: Vec<String> = codes
+            .as_array()
+            .map(|codes| {
+                codes
+                    .iter()
+                    .filter_map(|code| code.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok((!codes.is_empty()).then_some(codes))
+    });
+    assert_eq!(codes.len(), 10, "ten codes: {codes:?}");
+    let distinct: std::collections::BTreeSet<&String> = codes.iter().collect();
+    assert_eq!(distinct.len(), 10, "ten different codes: {codes:?}");
+    for code in &codes {
+        let groups: Vec<&str> = code.split('-').collect();
+        assert!(
+            groups.len() == 4
+                && groups.iter().all(|group| group.len() == 4
+                    && group
+                        .bytes()
+                        .all(|b| b"0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(&b))),
+            "a code like 7K2M-9QXD-4HRT-WB3N: {code:?}"
+        );
+    }
+    codes
+}
+
+/// Types `username` and `code` into the recover screen and submits them.
+fn submit_recovery(browser: &Browser, username: &str, code: &str) {
+    browser.fill(r#"input[name="username"]"#, username);
+    browser.fill(r#"input[name="code"]"#, code);
+    browser.click(r#"[data-passkey-action="recover"]"#);
+}
+
+#[test]
+fn recovery_sign_up_save_codes_lose_the_authenticator_recover_and_make_a_new_passkey() {
+    const TEST: &str =
+        "recovery_sign_up_save_codes_lose_the_authenticator_recover_and_make_a_new_passkey";
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let app = App::start_with_env(PASSKEYS_ONLY, &[("ROCKET_PASSKEYS_RECOVERY_CODES", "true")]);
+    let lost_device = browser.add_authenticator(UserVerification::Succeeds);
+
+    // Sign-up shows the codes once, in place of the form, before going on.
+    submit_sign_up(&browser, &app, "ada", "Ada Lovelace");
+    let sign_up_path = format!("{MOUNT}/sign-up");
+    let codes = wait_for_recovery_codes(&browser, &sign_up_path);
+    let form = browser
+        .element(".passkeys-form")
+        .expect("read the sign-up screen")
+        .expect("the sign-up form is still in the page");
+    assert!(!form.visible, "the form is hidden while the codes show");
+    browser.wait_for_visible(&sign_up_path, r#"[data-passkey-action="codes-saved"]"#);
+    browser.screenshot("recovery-codes");
+    browser.click(r#"[data-passkey-action="codes-saved"]"#);
+    assert_eq!(wait_for_signed_in_home(&browser), "Ada Lovelace");
+    assert_eq!(server_passkey_count(&browser), Some(1));
+    browser.open(&app, MANAGE);
+    assert_eq!(
+        browser.wait_for_visible(MANAGE, "[data-recovery-left]"),
+        "10"
+    );
+    browser.open(&app, "/");
+    sign_out(&browser);
+
+    // Every device with the passkey is lost; a new one holds nothing yet.
+    lost_device.remove();
+    let new_device = browser.add_authenticator(UserVerification::Succeeds);
+    browser.open(&app, SIGN_IN);
+    assert_eq!(browser.wait_for_autofill_to_settle(), "NotAllowedError");
+    browser.click(r#"a[href="/passkeys/recover"]"#);
+    browser.wait_for_visible(RECOVER, r#"[data-passkey-action="recover"]"#);
+    browser.fill(r#"input[name="username"]"#, "ada");
+    browser.fill(r#"input[name="code"]"#, &codes[0]);
+    browser.screenshot("recover");
+    browser.click(r#"[data-passkey-action="recover"]"#);
+
+    // Signed in with the code, on the manage screen, invited to add a passkey.
+    let recovered = browser.wait_for_visible(MANAGE, "#passkeys-recovered");
+    assert!(recovered.contains("recovery code"), "{recovered}");
+    assert_eq!(server_passkey_count(&browser), Some(1));
+    assert_eq!(
+        browser.wait_for_visible(MANAGE, "[data-recovery-left]"),
+        "9"
+    );
+    let rows = wait_for_sessions_seen(&browser, 1);
+    assert!(rows[0].current, "{rows:?}");
+    let listed = server_sessions(&browser);
+    assert_eq!(listed[0]["factors"], json!(["recovery_code"]), "{listed:?}");
+
+    let sign_ins_before = button_sign_ins(&browser);
+    let before = browser.document_id();
+    browser.click(r#"[data-passkey-action="register"]"#);
+    browser.wait_for_new_document(MANAGE, before);
+    let reauthenticated = button_sign_ins(&browser) - sign_ins_before;
+    note(
+        TEST,
+        &format!("added the new passkey with {reauthenticated} re-sign-in(s) first"),
+    );
+    assert_eq!(server_passkey_count(&browser), Some(2));
+    assert_eq!(new_device.credentials().len(), 1);
+    poll("two passkeys on the manage screen", || {
+        let count = browser
+            .try_script(
+                "return document.querySelectorAll('[data-passkey-id]').length;",
+                json!([]),
+            )
+            .map_err(|e| e.to_string())?;
+        Ok((count.as_u64() == Some(2)).then_some(()))
+    });
+    assert_eq!(
+        browser.wait_for_visible(MANAGE, "[data-recovery-left]"),
+        "9"
+    );
+
+    // Signed out (the current session's "Sign out" on the manage screen), the used code
+    // no longer works.
+    browser.click(r#"[data-session-current] [data-passkey-action="end-session"]"#);
+    browser.wait_for_visible("/", r#"a[href="/passkeys/sign-in"]"#);
+    assert_signed_out(&browser, &app);
+    browser.open(&app, RECOVER);
+    submit_recovery(&browser, "ada", &codes[0]);
+    assert_eq!(
+        wait_for_error(&browser),
+        "That username and recovery code do not match an unused code."
+    );
+    assert_eq!(browser.path().expect("current page"), RECOVER);
+    assert_eq!(server_passkey_count(&browser), None);
+
+    // The new passkey signs in.
+    browser.open(&app, SIGN_IN);
+    assert_eq!(wait_for_signed_in_home(&browser), "Ada Lovelace");
+    let calls = browser.webauthn_calls().expect("read the WebAuthn calls");
+    let path = calls
+        .iter()
+        .rev()
+        .find(|call| call.method == "get" && call.outcome == "resolved")
+        .map(|call| call.mediation.clone());
+    note(TEST, &format!("signed in with the new passkey by {path:?}"));
+    assert_eq!(path.as_deref(), Some("conditional"), "{calls:?}");
+    assert!(new_device.credentials()[0].sign_count() > 0);
+
+    // New codes replace the old ones: shown once, the count back at 10.
+    browser.open(&app, MANAGE);
+    browser.click(r#"[data-passkey-action="recovery-codes"]"#);
+    let question = browser.wait_for_dialog();
+    assert!(question.contains("recovery codes"), "{question}");
+    browser.accept_dialog();
+    let new_codes = wait_for_recovery_codes(&browser, MANAGE);
+    assert!(
+        new_codes.iter().all(|code| !codes.contains(code)),
+        "new codes: {new_codes:?}, old: {codes:?}"
+    );
+    let before = browser.document_id();
+    browser.click(r#"[data-passkey-action="codes-saved"]"#);
+    browser.wait_for_new_document(MANAGE, before);
+    assert_eq!(
+        browser.wait_for_visible(MANAGE, "[data-recovery-left]"),
+        "10"
+    );
+
+    // An old, unused code stopped working.
+    browser.open(&app, "/");
+    sign_out(&browser);
+    browser.open(&app, RECOVER);
+    submit_recovery(&browser, "ada", &codes[1]);
+    wait_for_error(&browser);
+    assert_eq!(server_passkey_count(&browser), None);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -749,7 +1148,11 @@ fn password_app_pauses_code_entry_after_five_wrong_codes() {
     browser.wait_for_visible("/login/code", "#code");
     for guess in ["000000", "111111", "222222", "333333", "444444"] {
         browser.fill("#code", guess);
+        // From the second guess on, the page being left shows the last error too: wait
+        // for the answer to this one.
+        let before = browser.document_id();
         browser.click("#code-submit");
+        browser.wait_for_new_document("/login/code", before);
         let error = browser.wait_for_visible("/login/code", "#code-error");
         assert!(error.contains("did not work"), "{guess}: {error}");
     }
