@@ -116,9 +116,11 @@ pub(crate) fn credential_id(id: &str) -> Result<Vec<u8>, Error> {
         .map_err(|_| Error::new(ErrorCode::NotFound, "There is no passkey with this id."))
 }
 
-/// The admin API: any account's passkeys and sessions, by the app's user id. Put it
-/// behind the app's own admin check (a [`crate::MultiFactor`] route of an admin): it
-/// checks nothing itself. Works the same on every instance of a PostgreSQL deployment.
+/// The admin API: any account's passkeys and sessions, by the app's user id. It checks
+/// nothing itself: put it behind the app's own check that the user is an administrator,
+/// and [`crate::MultiFactor`] as well. Two factors alone are no authorization (anyone
+/// can sign up and add a passkey). Works the same on every instance of a PostgreSQL
+/// deployment.
 ///
 /// ```rust,no_run
 /// # use rocket::{delete, serde::json::Json};
@@ -127,7 +129,7 @@ pub(crate) fn credential_id(id: &str) -> Result<Vec<u8>, Error> {
 /// #[delete("/admin/users/<user>/passkeys/<id>")]
 /// async fn revoke(admin: MultiFactor, passkeys: &Passkeys, user: &str, id: &str)
 ///     -> Result<&'static str, Error> {
-///     // ... check that `admin` is an administrator ...
+///     // ... check that `admin.id()` is an administrator: the app's own roles ...
 ///     passkeys.admin().revoke_passkey(user, id, false).await?;
 ///     Ok("revoked")
 /// }

@@ -93,10 +93,11 @@ pub enum Event {
         /// How many unused codes it has left.
         left: i64,
     },
-    /// A recovery code was refused for a known account (a wrong or used code).
+    /// A recovery code was refused: a wrong or used code, an unknown name, an account
+    /// without codes (emitted alike for all, so that its cost tells nothing).
     RecoveryFailed {
-        /// The account the username named.
-        user_id: String,
+        /// The passkey-only account the username named, when it names one.
+        user_id: Option<String>,
     },
     /// New recovery codes were made for an account (voiding the ones before).
     RecoveryCodesGenerated {

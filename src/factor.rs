@@ -86,11 +86,29 @@ pub(crate) fn may_add_passkey(
     account_factors: u32,
     has_passkeys: bool,
 ) -> bool {
-    if is_multi_factor(session_factors, user_verified) {
-        return true;
-    }
     // A recovery code is how a passkey-only account gets a new passkey.
-    if session_factors & Factor::RecoveryCode.bit() != 0 && account_factors == 0 {
+    let recovering = session_factors & Factor::RecoveryCode.bit() != 0 && account_factors == 0;
+    recovering
+        || may_change_account(
+            session_factors,
+            user_verified,
+            account_factors,
+            has_passkeys,
+        )
+}
+
+/// Whether a session may change what protects its account beyond adding a passkey:
+/// rename or delete a passkey, answer the invitation, make new recovery codes, see and
+/// end its other sessions. The rule of [`may_add_passkey`] without the recovery code: a
+/// session opened by one (stolen) code may add a passkey, and then sign in with it to do
+/// the rest, but cannot delete the owner's passkeys or codes with the code alone.
+pub(crate) fn may_change_account(
+    session_factors: u32,
+    user_verified: bool,
+    account_factors: u32,
+    has_passkeys: bool,
+) -> bool {
+    if is_multi_factor(session_factors, user_verified) {
         return true;
     }
     let passkey = if has_passkeys {
@@ -127,6 +145,13 @@ mod tests {
             (bits(&[Factor::RecoveryCode]), false, password, true, false),
             (bits(&[Factor::RecoveryCode]), false, totp, false, false),
         ] {
+            let recovering = session & Factor::RecoveryCode.bit() != 0;
+            assert_eq!(
+                may_change_account(session, verified, account, has),
+                may && !recovering,
+                "changes: {:?} verified={verified}",
+                Factor::from_bits(session)
+            );
             assert_eq!(
                 may_add_passkey(session, verified, account, has),
                 may,

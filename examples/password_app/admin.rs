@@ -1,7 +1,8 @@
 //! The admin page: look up a user, see their passkeys and sessions, revoke a passkey,
-//! end their sessions, through the crate's admin API (`Passkeys::admin`). Behind
-//! `MultiFactor`: in this demo every two-factor session is an administrator; a real app
-//! checks its own roles too.
+//! end their sessions, through the crate's admin API (`Passkeys::admin`). Two checks,
+//! both needed: `MultiFactor` (the session holds two factors) and the app's own role
+//! (here: the app's first account is its administrator). Two factors alone are no
+//! authorization: anyone can sign up and add a passkey.
 
 use metrics_exporter_prometheus::PrometheusHandle;
 use rocket::form::Form;
@@ -20,6 +21,25 @@ fn user_page(username: &str) -> Redirect {
     ))
 }
 
+/// Whether the signed-in user is the administrator: the app's first account.
+async fn is_admin(db: &PasskeysDb, user_id: &str) -> bool {
+    let Some(pool) = db.sqlite() else {
+        return false;
+    };
+    let first: Option<String> =
+        sqlx::query_scalar("SELECT id FROM app_users ORDER BY rowid LIMIT 1")
+            .fetch_optional(pool)
+            .await
+            .ok()
+            .flatten();
+    first.as_deref() == Some(user_id)
+}
+
+fn not_admin() -> Answer {
+    let body = "<h1>Admin area</h1><p id=\"admin-not-admin\">This area is for the site's administrator.</p>";
+    Answer::refused(Status::Forbidden, "Admin", body)
+}
+
 #[get("/admin?<user>")]
 pub async fn admin(
     admin: MultiFactor,
@@ -27,6 +47,9 @@ pub async fn admin(
     db: &State<PasskeysDb>,
     user: Option<&str>,
 ) -> Answer {
+    if !is_admin(db, admin.id()).await {
+        return not_admin();
+    }
     let mut body = format!(
         "<h1>Admin area</h1><p id=\"admin\">Hello {}, your session holds two factors.</p>\
          <form method=\"get\" action=\"/admin\" class=\"passkeys-form\">\
@@ -110,7 +133,7 @@ pub struct Revoke<'r> {
 
 #[post("/admin/passkeys/revoke", data = "<form>")]
 pub async fn revoke(
-    _admin: MultiFactor,
+    admin: MultiFactor,
     same_origin: Result<SameOrigin, Error>,
     passkeys: &Passkeys,
     db: &State<PasskeysDb>,
@@ -118,6 +141,9 @@ pub async fn revoke(
 ) -> Answer {
     if same_origin.is_err() {
         return other_site();
+    }
+    if !is_admin(db, admin.id()).await {
+        return not_admin();
     }
     let Some(pool) = db.sqlite() else {
         return sqlite_only();
@@ -145,7 +171,7 @@ pub struct EndSessions<'r> {
 
 #[post("/admin/sessions/end", data = "<form>")]
 pub async fn end_sessions(
-    _admin: MultiFactor,
+    admin: MultiFactor,
     same_origin: Result<SameOrigin, Error>,
     passkeys: &Passkeys,
     db: &State<PasskeysDb>,
@@ -153,6 +179,9 @@ pub async fn end_sessions(
 ) -> Answer {
     if same_origin.is_err() {
         return other_site();
+    }
+    if !is_admin(db, admin.id()).await {
+        return not_admin();
     }
     let Some(pool) = db.sqlite() else {
         return sqlite_only();

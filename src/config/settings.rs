@@ -51,7 +51,9 @@ pub(crate) struct Settings {
 
 /// An Android app origin: `android:apk-key-hash:` and 43 base64url characters (a SHA-256).
 fn check_android_origin(origin: &str) -> Result<Url, ConfigError> {
-    let hash = origin.strip_prefix("android:apk-key-hash:").unwrap_or_default();
+    let hash = origin
+        .strip_prefix("android:apk-key-hash:")
+        .unwrap_or_default();
     let valid = hash.len() == 43
         && hash
             .bytes()
@@ -90,8 +92,10 @@ fn check_android_app(app: &AndroidApp) -> Result<AndroidApp, ConfigError> {
     let mut fingerprints = Vec::new();
     for print in &app.sha256_cert_fingerprints {
         let pairs: Vec<&str> = print.split(':').collect();
-        let valid =
-            pairs.len() == 32 && pairs.iter().all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()));
+        let valid = pairs.len() == 32
+            && pairs
+                .iter()
+                .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()));
         if !valid {
             return Err(ConfigError::new(
                 "android_apps",
@@ -113,7 +117,9 @@ fn check_android_app(app: &AndroidApp) -> Result<AndroidApp, ConfigError> {
 fn check_apple_app_id(id: &str) -> Result<String, ConfigError> {
     let valid = id.split_once('.').is_some_and(|(team, bundle)| {
         team.len() == 10
-            && team.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            && team
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
             && !bundle.is_empty()
             && bundle
                 .bytes()

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use super::{JsonBody, SameOrigin, Screen};
 use crate::admin::{PasskeyInfo, SessionInfo};
 use crate::error::{Error, ErrorCode};
+use crate::factor::Factor;
 use crate::guards::CurrentSession;
 use crate::limit::Action;
 use crate::passkeys::Passkeys;
@@ -192,6 +193,8 @@ struct ManagePage<'a> {
     recovery_left: i64,
     /// Just signed in with a recovery code.
     recovered: bool,
+    /// Whether the session sees the account's other sessions.
+    sees_all: bool,
     notice: Option<&'static str>,
 }
 
@@ -225,8 +228,12 @@ async fn screen(
         Ok(records) => records,
         Err(e) => return Screen::Failed(e),
     };
+    // Other devices' sessions only for a session that may change the account (a
+    // password alone, before the account's code, sees its own).
+    let sees_all = Management::allows(session, !records.is_empty());
     let sessions = match super::sessions::listed(passkeys, current).await {
-        Ok(sessions) => sessions,
+        Ok(sessions) if sees_all => sessions,
+        Ok(sessions) => sessions.into_iter().filter(|s| s.current).collect(),
         Err(e) => return Screen::Failed(e),
     };
     let recovery = passkeys.recovery.offered_to(&session.user);
@@ -272,7 +279,9 @@ async fn screen(
         sessions: sessions.into_iter().map(SessionRow::new).collect(),
         recovery,
         recovery_left,
-        recovered: recovered.is_some(),
+        // Only a session a recovery opened says so (not any link with the parameter).
+        recovered: recovered.is_some() && session.factors & Factor::RecoveryCode.bit() != 0,
+        sees_all,
         notice: notice.and_then(self::notice),
     };
     Screen::render(passkeys, "manage", &page)

@@ -11,6 +11,7 @@ use crate::error::{Error, ErrorCode};
 use crate::guards::CurrentSession;
 use crate::limit::Action;
 use crate::passkeys::Passkeys;
+use crate::service::sessions::token_hash;
 
 pub(crate) fn routes() -> Vec<Route> {
     routes![screen, recover, regenerate]
@@ -47,17 +48,16 @@ async fn recover(
     jar: &CookieJar<'_>,
     body: Result<JsonBody<Recover>, Error>,
 ) -> Result<Json<Value>, Error> {
-    passkeys
-        .limiter
-        .admit(Action::Recover, origin?.client)
-        .await?;
+    let client = origin?.client;
+    passkeys.limiter.admit(Action::Recover, client).await?;
     let body = body?.0;
     if body.username.chars().count() > 64 || body.code.len() > 64 {
         return Err(Error::invalid("A username or recovery code is too long."));
     }
+    let held = passkeys.cookies.session_token(jar).map(|t| token_hash(&t));
     let (_, token) = passkeys
         .recovery
-        .recover(&body.username, &body.code)
+        .recover(&body.username, &body.code, client, held)
         .await?;
     passkeys.cookies.set_session(jar, &token);
     let mount = &passkeys.settings().mount;

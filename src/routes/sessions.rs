@@ -40,9 +40,13 @@ pub(crate) async fn listed(
         .collect())
 }
 
+/// Another device's sessions are the account's to see and end only from a session that
+/// holds every factor the account has (or two): a password alone must not sign the
+/// owner's two-factor sessions out, nor learn their devices.
 #[get("/sessions")]
 async fn list(passkeys: &Passkeys, session: Guard<&CurrentSession>) -> Result<Json<Value>, Error> {
     let current = signed_in(session)?;
+    passkeys.management.may_change(&current.0).await?;
     Ok(Json(
         json!({ "sessions": listed(passkeys, current).await? }),
     ))
@@ -62,6 +66,9 @@ async fn end_one(
         .await?;
     let current = signed_in(session)?;
     let id = session_id(id)?;
+    if id != current.0.id {
+        passkeys.management.may_change(&current.0).await?;
+    }
     passkeys.sessions.end_one(current, &id).await?;
     let own = id == current.0.id;
     if own {
@@ -80,6 +87,7 @@ async fn end_every_other(
         .admit(Action::Manage, origin?.client)
         .await?;
     let current = signed_in(session)?;
+    passkeys.management.may_change(&current.0).await?;
     passkeys.sessions.end_others(current).await
 }
 

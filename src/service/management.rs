@@ -10,7 +10,7 @@ use webauthn_rs::prelude::Uuid;
 use crate::base::Core;
 use crate::error::{Error, ErrorCode};
 use crate::events::Event;
-use crate::factor::may_add_passkey;
+use crate::factor::{may_add_passkey, may_change_account};
 use crate::input::Name;
 use crate::providers::Providers;
 use crate::service::sessions::{Current, Sessions};
@@ -58,12 +58,29 @@ impl Management {
 
     /// [`Management::may_change`], for a caller that has read the account's passkeys.
     pub fn allows(session: &SessionRecord, has_passkeys: bool) -> bool {
-        may_add_passkey(
+        may_change_account(
             session.factors,
             session.user_verified,
             session.user.factors,
             has_passkeys,
         )
+    }
+
+    /// Refuses (`factor_required`) a session that may not add a passkey: the rule of
+    /// [`Management::may_change`], or a recovery code of a passkey-only account.
+    pub async fn may_add(&self, session: &SessionRecord) -> Result<(), Error> {
+        let has_passkeys = !self.list(session.user.handle).await?.is_empty();
+        let may = may_add_passkey(
+            session.factors,
+            session.user_verified,
+            session.user.factors,
+            has_passkeys,
+        );
+        if may {
+            Ok(())
+        } else {
+            Err(Error::factor_required())
+        }
     }
 
     /// The account's passkeys, oldest first.

@@ -2,6 +2,7 @@
 //! shown once, kept only as hashes. A code signs its account in as one factor (enough to
 //! create a new passkey), ends every other session and voids pending registrations.
 
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,11 +30,19 @@ const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// Characters per code: 16 of 32 symbols, 80 random bits.
 const LENGTH: usize = 16;
 
-/// Guesses per account name: a burst of this many, then one more every
-/// [`ACCOUNT_REFILL`]. With 80-bit codes no budget makes guessing work; this one keeps
-/// a flood off the database and the events.
+/// Guesses at one account name from one client address: a burst of this many, then one
+/// more every [`ACCOUNT_REFILL`] (on top of the address's own budget for all names).
+/// Deliberately not one budget per name for all addresses: strangers could then spend
+/// it and lock the owner, who has lost every passkey, out of the account. Guessing is
+/// stopped by the codes' 80 bits (one guess in about 10^23 hits one of ten), not by
+/// this; it keeps one address from hammering one account.
 const ACCOUNT_BURST: u32 = 10;
 const ACCOUNT_REFILL: Duration = Duration::from_secs(360);
+
+/// The most (name, address) pairs tracked at once: about 60 bytes each. Past this (a
+/// flood of distinct names from many addresses), the per-address limit alone applies
+/// until the minute's cleanup, and a warning says so; nobody is refused for it.
+const TRACKED_MAX: usize = 200_000;
 
 fn failed() -> Error {
     Error::new(
@@ -86,9 +95,8 @@ pub(crate) struct Recovery {
     core: Arc<Core>,
     sessions: Arc<Sessions>,
     management: Arc<Management>,
-    /// Guesses per username, known or not (so the limit says nothing of which names
-    /// have accounts), keyed by 16 bytes of the username key's SHA-256: a flood of
-    /// distinct names costs a few dozen bytes each until the minute's cleanup.
+    /// Guesses per username and client address, known names or not (so the limit says
+    /// nothing of which names have accounts), keyed by 16 bytes of a SHA-256 of both.
     guesses: DefaultKeyedRateLimiter<[u8; 16]>,
 }
 
@@ -183,57 +191,82 @@ impl Recovery {
         &self,
         username: &str,
         typed: &str,
+        client: Option<IpAddr>,
+        replaces: Option<[u8; 32]>,
     ) -> Result<(UserRecord, [u8; 32]), Error> {
         if !self.enabled() {
             return Err(Error::new(ErrorCode::NotFound, "There is nothing here."));
         }
-        let digest: [u8; 32] = Sha256::digest(username_key(username).as_bytes()).into();
-        let mut key = [0u8; 16];
-        key.copy_from_slice(&digest[..16]);
-        if let Err(not_until) = self.guesses.check_key(&key) {
-            measure::recovery("rate_limited");
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ));
-            return Err(crate::limit::rate_limited(wait.as_secs() + 1));
-        }
+        self.admit(username, client)?;
         let user = self.core.store().user_by_username(username).await?;
         let code = normalise(typed);
-        // Unknown names and malformed codes are hashed too, so all take one time.
-        let handle = user.as_ref().map_or(Uuid::nil(), |u| u.handle);
+        // Every refusal does the same work as a wrong code of a real account (a hash and
+        // the transaction that finds no code, under the nil handle that has none), so
+        // that its time does not tell which names are passkey-only accounts.
+        let eligible = user.filter(|u| u.factors == 0);
+        let handle = match (&eligible, &code) {
+            (Some(user), Some(_)) => user.handle,
+            _ => Uuid::nil(),
+        };
         let code_hash = hash(handle, code.as_deref().unwrap_or(""));
-        let Some(user) = user.filter(|u| u.factors == 0) else {
-            measure::recovery("failed");
-            return Err(failed());
-        };
-        let (token, session) =
-            self.sessions
-                .start(user.handle, Factor::RecoveryCode.bit(), false, None);
-        let used = match code {
-            Some(_) => {
-                self.core
-                    .store()
-                    .recover(user.handle, &code_hash, &session)
-                    .await?
-            }
-            None => None,
-        };
-        let Some(ended) = used else {
+        let (token, session) = self
+            .sessions
+            .start(handle, Factor::RecoveryCode.bit(), false, None);
+        let used = self
+            .core
+            .store()
+            .recover(handle, &code_hash, &session, replaces.as_ref())
+            .await?;
+        let (Some(user), Some(ended)) = (&eligible, used) else {
             measure::recovery("failed");
             self.core.event(Event::RecoveryFailed {
-                user_id: user.user_id.clone(),
+                user_id: eligible.map(|u| u.user_id),
             });
             return Err(failed());
         };
+        let user = user.clone();
         measure::recovery("used");
         measure::sessions_ended("recovery", ended);
         measure::session_opened(Factor::RecoveryCode.bit());
+        self.core.event(Event::SessionsEnded {
+            user_id: user.user_id.clone(),
+            count: ended,
+            by: "recovery",
+        });
         let left = self.left(user.handle).await.unwrap_or(0);
         self.core.event(Event::RecoveryCodeUsed {
             user_id: user.user_id.clone(),
             left,
         });
         Ok((user, token))
+    }
+
+    /// Counts a guess at `username` from `client`; `rate_limited` past its budget.
+    fn admit(&self, username: &str, client: Option<IpAddr>) -> Result<(), Error> {
+        if self.guesses.len() >= TRACKED_MAX {
+            log::warn!(
+                "passkeys: over {TRACKED_MAX} recovery guessers tracked; until the next \
+                 cleanup only the per-address limit applies"
+            );
+            return Ok(());
+        }
+        let mut digest = Sha256::new();
+        digest.update(username_key(username).as_bytes());
+        digest.update(b"\0");
+        digest.update(
+            client
+                .map(|ip| ip.to_string())
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+        let digest: [u8; 32] = digest.finalize().into();
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&digest[..16]);
+        self.guesses.check_key(&key).map_err(|not_until| {
+            measure::recovery("rate_limited");
+            let now = governor::clock::Clock::now(&governor::clock::DefaultClock::default());
+            crate::limit::rate_limited(not_until.wait_time_from(now).as_secs() + 1)
+        })
     }
 
     /// Forgets names whose guesses are back to a full budget.

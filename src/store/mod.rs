@@ -429,14 +429,16 @@ pub(crate) trait Store: Send + Sync + 'static {
     async fn recovery_codes_left(&self, handle: Uuid) -> Result<i64, StoreError>;
 
     /// In one transaction: uses the recovery code (deleted: it works once), ends every
-    /// session of the account, voids its pending registrations (a new generation) and
-    /// opens `session`; answers how many sessions ended. None, writing nothing, when
-    /// the account has no such code.
+    /// session of the account and the one the browser held (`replaces`, whoever's),
+    /// voids its pending registrations (a new generation) and opens `session`; answers
+    /// how many of the account's sessions ended. None, writing nothing, when the account
+    /// has no such code (the nil handle has none: the same work for every refusal).
     async fn recover(
         &self,
         handle: Uuid,
         code_hash: &[u8; 32],
         session: &NewSession,
+        replaces: Option<&[u8; 32]>,
     ) -> Result<Option<u64>, StoreError>;
 
     /// In one transaction: deletes every passkey of the app user `user_id` created after

@@ -230,54 +230,69 @@ async fn wrong_unknown_and_malformed_codes_answer_alike_and_change_nothing() {
     assert_eq!(app.snapshot().await, before, "nothing was written");
     assert!(ada.me().await.is_some() && carol.me().await.is_some());
     assert_eq!(left(&mut ada).await, "10", "no code was used");
+    // Each failure is an event, alike for every cause; it names the account when the
+    // name is a passkey-only one.
     let failed = events.take();
-    assert!(failed
+    assert_eq!(failed.len(), 6, "{failed:?}");
+    let named = failed
         .iter()
-        .all(|e| matches!(e, Event::RecoveryFailed { .. })));
-    assert_eq!(
-        failed.len(),
-        4,
-        "each failure at a passkey account is an event: {failed:?}"
-    );
+        .filter(|e| matches!(e, Event::RecoveryFailed { user_id: Some(_) }))
+        .count();
+    assert_eq!(named, 4, "{failed:?}");
 }
 
 #[rocket::async_test]
-async fn a_flood_of_guesses_at_one_account_stops_at_its_limit_from_any_address() {
+async fn guesses_at_one_account_stop_at_its_limit_and_never_lock_the_owner_out() {
     let app = TestApp::with(with_codes()).await;
     let mut ada = app.browser();
     let codes = sign_up(&mut ada, "ada").await;
     let mut bob_browser = app.browser();
     let bob_codes = sign_up(&mut bob_browser, "bob").await;
 
-    // Ten guesses at Ada's account, each from its own address: each a plain failure.
-    for n in 0..10 {
-        let mut guesser = Browser::at(&app.client, client(n));
+    // Ten guesses at Ada's account from one address: each a plain failure; the
+    // eleventh from there is limited, even with the right code.
+    let mut guesser = Browser::at(&app.client, client(1));
+    for _ in 0..10 {
         let answer = recover(&mut guesser, "ada", "AAAA-AAAA-AAAA-AAAA").await;
         answer.assert_error(Status::Unauthorized, "recovery_failed");
     }
-    // The eleventh, from yet another address, even with the right code: limited.
-    let mut eleventh = Browser::at(&app.client, client(100));
-    let limited = recover(&mut eleventh, "ada", &codes[0]).await;
+    let limited = recover(&mut guesser, "ada", &codes[0]).await;
     limited.assert_error(Status::TooManyRequests, "rate_limited");
     assert!(limited.retry_after.is_some());
     // A name nobody has is limited the same way (the limit says nothing of accounts).
-    for n in 0..10 {
-        let mut guesser = Browser::at(&app.client, client(200 + n));
+    for _ in 0..10 {
         recover(&mut guesser, "ghost", "AAAA-AAAA-AAAA-AAAA")
             .await
             .assert_error(Status::Unauthorized, "recovery_failed");
     }
-    let mut ghost = Browser::at(&app.client, client(300));
-    recover(&mut ghost, "ghost", "AAAA-AAAA-AAAA-AAAA")
+    recover(&mut guesser, "ghost", "AAAA-AAAA-AAAA-AAAA")
         .await
         .assert_error(Status::TooManyRequests, "rate_limited");
-    // Another account is not locked by Ada's flood, from the same addresses.
-    let mut bob = Browser::at(&app.client, client(0));
-    let answer = recover(&mut bob, "bob", &bob_codes[0]).await;
+    // Strangers at forty more addresses spend their own budgets, not Ada's: each of them
+    // is limited at one account, and Ada, from her new device, recovers at once.
+    for n in 0..40 {
+        let mut stranger = Browser::at(&app.client, client(100 + n));
+        for _ in 0..10 {
+            recover(&mut stranger, "ada", "AAAA-AAAA-AAAA-AAAA")
+                .await
+                .assert_error(Status::Unauthorized, "recovery_failed");
+        }
+        recover(&mut stranger, "ada", "AAAA-AAAA-AAAA-AAAA")
+            .await
+            .assert_error(Status::TooManyRequests, "rate_limited");
+    }
+    assert_eq!(left(&mut ada).await, "10", "no code was used");
+    let mut new_device = Browser::at(&app.client, client(250));
+    let answer = recover(&mut new_device, "ada", &codes[0]).await;
+    assert_eq!(
+        answer.status,
+        Status::Ok,
+        "the owner is not locked out: {:?}",
+        answer.body
+    );
+    // Another account from the guesser's address: its own budget.
+    let answer = recover(&mut guesser, "bob", &bob_codes[0]).await;
     assert_eq!(answer.status, Status::Ok, "{:?}", answer.body);
-    // Ada's codes are all still unused, and she is still signed in.
-    assert_eq!(left(&mut ada).await, "10");
-    assert!(ada.me().await.is_some());
 }
 
 #[rocket::async_test]
@@ -391,4 +406,65 @@ async fn the_sign_in_screen_offers_recovery_only_when_it_is_on() {
         .as_str()
         .expect("HTML")
         .contains("/passkeys/recover"));
+}
+
+#[rocket::async_test]
+async fn a_recovered_session_adds_a_passkey_but_deletes_nothing_until_it_signs_in_with_it() {
+    let app = TestApp::with(with_codes()).await;
+    let mut lost = app.browser();
+    let codes = sign_up(&mut lost, "ada").await;
+    let lost_id = lost.credential_ids()[0].clone();
+    let mut found = app.browser();
+    // The new device held another account's session: the recovery ends it too.
+    let mut carol = app.browser();
+    carol.password_sign_in("carol", "/").await;
+    found.cookies = carol.cookies.clone();
+    let answer = recover(&mut found, "ada", &codes[0]).await;
+    assert_eq!(answer.status, Status::Ok, "{:?}", answer.body);
+    assert_eq!(carol.me().await, None, "the session the browser held ended");
+
+    // With the code alone: no deleting the owner's passkey, no new codes.
+    let before = app.snapshot().await;
+    found
+        .delete(&format!("/passkeys/credentials/{lost_id}"))
+        .await
+        .assert_error(Status::Forbidden, "factor_required");
+    found
+        .post("/passkeys/recovery-codes", &json!({}))
+        .await
+        .assert_error(Status::Forbidden, "factor_required");
+    assert_eq!(app.snapshot().await, before, "nothing changed");
+    assert_eq!(left(&mut found).await, "9");
+    // A new passkey, then a sign-in with it: now the lost one can go.
+    assert_eq!(found.add_passkey().await.status, Status::Ok);
+    let new_id = found.credential_ids()[0].clone();
+    assert_ne!(new_id, lost_id);
+    assert_eq!(found.sign_in(None).await.status, Status::Ok);
+    let deleted = found
+        .delete(&format!("/passkeys/credentials/{lost_id}"))
+        .await;
+    assert_eq!(deleted.status, Status::Ok, "{:?}", deleted.body);
+    let renewed = found.post("/passkeys/recovery-codes", &json!({})).await;
+    assert_eq!(renewed.status, Status::Ok, "{:?}", renewed.body);
+}
+
+#[rocket::async_test]
+async fn only_a_recovered_session_shows_the_recovery_banner() {
+    let app = TestApp::with(with_codes()).await;
+    let mut ada = app.browser();
+    sign_up(&mut ada, "ada").await;
+    for link in [
+        "/passkeys/manage?recovered=1",
+        "/passkeys/manage?recovered=",
+    ] {
+        let screen = ada.get(link).await;
+        assert!(
+            !screen
+                .body
+                .as_str()
+                .expect("HTML")
+                .contains("passkeys-recovered"),
+            "{link}"
+        );
+    }
 }

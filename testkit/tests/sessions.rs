@@ -510,3 +510,62 @@ async fn a_password_session_lists_and_ends_sessions_too() {
     assert_eq!(ended.body, json!({ "ended": 1 }));
     assert_eq!(home.me().await, None);
 }
+
+#[rocket::async_test]
+async fn a_password_alone_sees_and_ends_only_its_own_session_on_a_two_factor_account() {
+    let app = TestApp::new().await;
+    // The owner: a password and a one-time code, signed in with both.
+    let mut owner = app.browser();
+    let (status, _) = owner
+        .post_form("/login?id=u1&name=ada&next=/&otp=true&mfa=true")
+        .await;
+    assert_eq!(status, Status::SeeOther);
+    // Someone with the password only: one factor of the account's two.
+    let mut thief = app.browser();
+    let (status, _) = thief
+        .post_form("/login?id=u1&name=ada&next=/&otp=false&mfa=true")
+        .await;
+    assert_eq!(status, Status::SeeOther);
+    let before = app.snapshot().await;
+
+    thief
+        .get("/passkeys/sessions")
+        .await
+        .assert_error(Status::Forbidden, "factor_required");
+    thief
+        .delete("/passkeys/sessions/others")
+        .await
+        .assert_error(Status::Forbidden, "factor_required");
+    let owners = sessions(&mut owner).await;
+    let owner_id = id_of(owners.iter().find(|s| s["current"] == true).expect("own"));
+    thief
+        .delete(&format!("/passkeys/sessions/{owner_id}"))
+        .await
+        .assert_error(Status::Forbidden, "factor_required");
+    let (status, location) = thief.post_form("/passkeys/sessions/others/end").await;
+    assert_eq!(
+        (status, location.as_str()),
+        (Status::SeeOther, "/passkeys/manage?notice=factor_required")
+    );
+    assert_eq!(app.snapshot().await, before, "nothing ended");
+    assert!(owner.me().await.is_some());
+    // The screen shows the thief its own session only, and says why.
+    let screen = thief.get("/passkeys/manage").await;
+    let html = screen.body.as_str().expect("HTML");
+    assert_eq!(html.matches("data-session-id=").count(), 1, "its own only");
+    assert!(html.contains("passkeys-sessions-limited"));
+    // Its own session it may end: a sign-out.
+    let own = format!(
+        "/passkeys/sessions/{}",
+        id_of(
+            owners
+                .iter()
+                .find(|s| s["current"] == false)
+                .expect("thief's")
+        )
+    );
+    let ended = thief.delete(&own).await;
+    assert_eq!(ended.status, Status::Ok, "{:?}", ended.body);
+    assert_eq!(thief.me().await, None);
+    assert!(owner.me().await.is_some());
+}

@@ -77,7 +77,7 @@ impl Ceremonies {
         &self,
         (session, hash): &Current,
     ) -> Result<(Purpose, UserRecord, Option<Vec<Vec<u8>>>), Error> {
-        self.services.management.may_change(session).await?;
+        self.services.management.may_add(session).await?;
         self.services.sessions.require_recent(session)?;
         let exclude = self.credential_ids(session.user.handle).await?;
         let max = self.core.settings().max_passkeys;

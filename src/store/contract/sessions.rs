@@ -157,18 +157,28 @@ pub(super) async fn a_recovery_code_works_once_and_ends_every_session(store: Arc
     let mut recovered = session(ada.handle, None);
     recovered.factors = 32;
     let guess: [u8; 32] = rand::random();
-    let wrong = store.recover(ada.handle, &guess, &recovered);
+    // The nil account (what an unknown name is tried as) has no codes.
+    let nobody = store.recover(
+        webauthn_rs::prelude::Uuid::nil(),
+        &codes[0],
+        &recovered,
+        None,
+    );
+    assert_eq!(nobody.await.unwrap(), None);
+    let wrong = store.recover(ada.handle, &guess, &recovered, None);
     assert_eq!(wrong.await.unwrap(), None);
     let mut bobs_try = session(bob.handle, None);
     bobs_try.factors = 32;
-    let crossed = store.recover(bob.handle, &codes[0], &bobs_try);
+    let crossed = store.recover(bob.handle, &codes[0], &bobs_try, None);
     assert_eq!(crossed.await.unwrap(), None);
     assert!(!live(&*store, &recovered).await && !live(&*store, &bobs_try).await);
     assert!(live(&*store, &first).await);
     assert_eq!(store.recovery_codes_left(ada.handle).await.unwrap(), 3);
     assert_eq!(store.generation(ada.handle).await.unwrap(), generation);
 
-    let used = store.recover(ada.handle, &codes[0], &recovered);
+    // The recovering browser held carol's session: it ends too (and only it of hers).
+    let (_, carols) = sign_up(&*store, "carol", b"carol-passkey").await;
+    let used = store.recover(ada.handle, &codes[0], &recovered, Some(&carols.token_hash));
     assert_eq!(used.await.unwrap(), Some(1), "ada's one session ended");
     assert!(
         live(&*store, &recovered).await,
@@ -176,6 +186,10 @@ pub(super) async fn a_recovery_code_works_once_and_ends_every_session(store: Arc
     );
     assert!(!live(&*store, &first).await, "every other session ends");
     assert!(live(&*store, &bobs).await, "another account's stays");
+    assert!(
+        !live(&*store, &carols).await,
+        "the browser's previous session ends"
+    );
     assert!(store.generation(ada.handle).await.unwrap() > generation);
     assert_eq!(store.recovery_codes_left(ada.handle).await.unwrap(), 2);
 
@@ -187,7 +201,7 @@ pub(super) async fn a_recovery_code_works_once_and_ends_every_session(store: Arc
     );
 
     let again = session(ada.handle, None);
-    let twice = store.recover(ada.handle, &codes[0], &again);
+    let twice = store.recover(ada.handle, &codes[0], &again, None);
     assert_eq!(twice.await.unwrap(), None, "once");
     assert!(!live(&*store, &again).await);
 }
@@ -207,11 +221,14 @@ pub(super) async fn new_recovery_codes_void_the_old(store: Arc<dyn Store>) {
     assert_eq!(store.recovery_codes_left(ada.handle).await.unwrap(), 10);
     let attempt = session(ada.handle, None);
     assert_eq!(
-        store.recover(ada.handle, &old[0], &attempt).await.unwrap(),
+        store
+            .recover(ada.handle, &old[0], &attempt, None)
+            .await
+            .unwrap(),
         None
     );
     assert!(store
-        .recover(ada.handle, &new[9], &attempt)
+        .recover(ada.handle, &new[9], &attempt, None)
         .await
         .unwrap()
         .is_some());
@@ -228,7 +245,7 @@ pub(super) async fn two_uses_of_one_recovery_code_at_once_sign_in_once(store: Ar
         .map(|_| {
             let store = store.clone();
             let attempt = session(ada.handle, None);
-            tokio::spawn(async move { store.recover(ada.handle, &code, &attempt).await })
+            tokio::spawn(async move { store.recover(ada.handle, &code, &attempt, None).await })
         })
         .collect();
     let mut won = 0;

@@ -333,8 +333,9 @@ impl Store for PgStore {
         handle: Uuid,
         code_hash: &[u8; 32],
         session: &NewSession,
+        replaces: Option<&[u8; 32]>,
     ) -> Result<Option<u64>, StoreError> {
-        recovery::recover(self, handle, code_hash, session).await
+        recovery::recover(self, handle, code_hash, session, replaces).await
     }
 
     async fn finished(&self, claim: &Claim) -> Result<bool, StoreError> {

@@ -49,6 +49,7 @@ pub(super) async fn recover(
     handle: Uuid,
     code_hash: &[u8; 32],
     session: &NewSession,
+    replaces: Option<&[u8; 32]>,
 ) -> Result<Option<u64>, StoreError> {
     let mut tx = store.pool.begin().await.map_err(backend)?;
     // The delete decides: of two uses of one code at once, one deletes it.
@@ -75,7 +76,7 @@ pub(super) async fn recover(
         .await
         .map_err(backend)?
         .rows_affected();
-    open_session_in(&mut tx, session, None).await?;
+    open_session_in(&mut tx, session, replaces).await?;
     tx.commit().await.map_err(backend)?;
     Ok(Some(ended))
 }
