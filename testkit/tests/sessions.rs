@@ -366,7 +366,8 @@ async fn the_admin_api_lists_revokes_and_ends_through_the_store_and_its_cache() 
     devices.sort_unstable();
     assert_eq!(devices, ["Chrome on Windows 10", "Firefox on Linux"]);
 
-    // Unknown users and ids.
+    // Unknown users and ids: not found, and nothing changed.
+    let before = app.snapshot().await;
     for (result, what) in [
         (
             admin.passkeys("nobody").await.map(|_| ()),
@@ -396,6 +397,7 @@ async fn the_admin_api_lists_revokes_and_ends_through_the_store_and_its_cache() 
         let e = result.expect_err(what);
         assert_eq!(e.code(), ErrorCode::NotFound, "{what}: {e:?}");
     }
+    assert_eq!(app.snapshot().await, before, "nothing changed");
 
     // One session, by id.
     let phone_id = listed
