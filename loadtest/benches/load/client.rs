@@ -53,6 +53,35 @@ impl Conn {
         })
     }
 
+    /// GETs a path (no cookies, no `Origin`): the server's `/metrics`.
+    pub async fn get(&mut self, path: &str) -> Result<Response, String> {
+        if self.sender.ready().await.is_err() || self.sender.is_closed() {
+            self.sender = handshake(self.addr).await?;
+        }
+        let request = Request::builder()
+            .method("GET")
+            .uri(path)
+            .header(HOST, &self.host)
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| e.to_string())?;
+        let response = self
+            .sender
+            .send_request(request)
+            .await
+            .map_err(|e| format!("GET {path}: {e}"))?;
+        let (parts, body) = response.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| format!("GET {path}: body: {e}"))?
+            .to_bytes();
+        Ok(Response {
+            status: parts.status.as_u16(),
+            body,
+            set_cookies: Vec::new(),
+        })
+    }
+
     /// POSTs a JSON body with the jar's cookies, and files the answer's cookies in it.
     /// `client` is the browser's address, sent as `X-Real-IP` (the crate trusts it as a
     /// reverse proxy's header, so each simulated browser has its own rate-limit key).

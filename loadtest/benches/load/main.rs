@@ -9,11 +9,11 @@
 //! cargo bench --bench load -- --quick          # a smoke run (about 10 s); or BENCH_QUICK=1
 //! ```
 //!
-//! It builds the example itself (`cargo build --release --example passkeys_only`; set
-//! `BENCH_BUILD=0` to skip, `PASSKEYS_BIN=path` to use another binary). It pins the servers
-//! to CPU 0 and itself to CPU 1, and runs in its own session at a raised priority (the
-//! kernel's autogroups would otherwise split each CPU evenly with other sessions' builds;
-//! `BENCH_NICE=0` to keep the normal one). Each server's CPU time is read from
+//! It builds the example itself (`cargo build --release -p rocket_passkeys --example
+//! passkeys_only`; set `BENCH_BUILD=0` to skip, `PASSKEYS_BIN=path` to use another binary).
+//! It pins the servers to CPU 0 and itself to CPU 1, and runs in its own session at a
+//! raised priority (the kernel's autogroups would otherwise split each CPU evenly with
+//! other sessions' builds; `BENCH_NICE=0` to keep the normal one). Each server's CPU time is read from
 //! /proc/<pid>/stat (utime + stime) before and after every phase.
 //!
 //! For each sign-in style (usernameless, username-first) and concurrency (1, 8, 32, 128),
@@ -31,6 +31,13 @@
 //! address (a distributed flood: no per-address limit applies), and RSS growth is read
 //! from /proc/<pid>/status.
 //!
+//! On the crate's servers (not the baseline) it also reads `GET /metrics` (the example's
+//! Prometheus exporter) before and after each phase and once mid-way through it, and
+//! compares the deltas with its own counts (`scrape.rs`): ceremonies started and finished
+//! per kind, failures by error code, sessions opened by passkey, sign-in durations
+//! recorded, rate-limited requests, and requests sent. A mismatch fails the run, after the
+//! report. `BENCH_METRICS=0` skips the scrapes (to see that they cost nothing measurable).
+//!
 //! For profiling, one style or concurrency can be run longer: `BENCH_MODES=usernameless`,
 //! `BENCH_CONCURRENCIES=32`, `BENCH_ROUNDS=15` (sign-ins per browser), `BENCH_FLOOD=0`.
 //!
@@ -38,6 +45,7 @@
 
 mod baseline;
 mod client;
+mod scrape;
 mod softkey;
 
 use std::collections::BTreeMap;
@@ -45,11 +53,15 @@ use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use tokio::sync::Notify;
 
 use client::{parse_set_cookie, Conn, Jar};
+use scrape::{Check, Sample, Tally};
 use softkey::SoftKey;
 
 /// A fixed 256-bit key for Rocket's private cookies (base64, 44 characters).
@@ -265,6 +277,8 @@ struct Server {
     name: &'static str,
     port: u16,
     child: Child,
+    /// Serves `GET /metrics` (the crate's example does, the baseline does not).
+    metrics: bool,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -313,6 +327,7 @@ impl Server {
             name,
             port,
             child,
+            metrics: false,
             _dir: dir,
         };
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -354,10 +369,18 @@ fn crate_binary() -> PathBuf {
     let binary = release.join("examples").join("passkeys_only");
     if std::env::var("BENCH_BUILD").as_deref() != Ok("0") {
         let target_dir = release.parent().expect("target dir");
-        eprintln!("building: cargo build --release --example passkeys_only");
+        eprintln!("building: cargo build --release -p rocket_passkeys --example passkeys_only");
         let mut command = Command::new("cargo");
         command
-            .args(["build", "--release", "--example", "passkeys_only"])
+            // From this member's directory, the example is the root package's.
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "rocket_passkeys",
+                "--example",
+                "passkeys_only",
+            ])
             .env("CARGO_TARGET_DIR", target_dir)
             .current_dir(env!("CARGO_MANIFEST_DIR"));
         // The environment of the shell that ran `cargo bench`, without what cargo adds to
@@ -408,8 +431,8 @@ fn crate_binary() -> PathBuf {
     }
     assert!(
         binary.exists(),
-        "{} is missing: run `cargo build --release --example passkeys_only` with the same \
-         CARGO_TARGET_DIR, or set PASSKEYS_BIN",
+        "{} is missing: run `cargo build --release -p rocket_passkeys --example passkeys_only` \
+         with the same CARGO_TARGET_DIR, or set PASSKEYS_BIN",
         binary.display()
     );
     binary
@@ -453,7 +476,9 @@ fn start_crate(binary: &Path, pin: bool, setup: Setup) -> Server {
             "crate-default"
         }
     };
-    Server::spawn(name, command, port, pin, Some(dir))
+    let mut server = Server::spawn(name, command, port, pin, Some(dir));
+    server.metrics = std::env::var("BENCH_METRICS").as_deref() != Ok("0");
+    server
 }
 
 fn start_baseline(pin: bool) -> Server {
@@ -487,6 +512,8 @@ struct Stats {
     /// "step status" -> count.
     failures: BTreeMap<String, u64>,
     first_error: Option<String>,
+    /// What the server's metrics should show for these requests.
+    tally: Tally,
 }
 
 impl Stats {
@@ -508,6 +535,42 @@ impl Stats {
         if self.first_error.is_none() {
             self.first_error = other.first_error;
         }
+        self.tally.merge(other.tally);
+    }
+}
+
+/// The answers received so far in a phase, and the cue of the mid-way scrape: when half
+/// the expected answers are in (or when the phase ends, if they never are).
+struct Progress {
+    answered: AtomicU64,
+    half: u64,
+    cue: Notify,
+    done: AtomicBool,
+}
+
+impl Progress {
+    fn new(expected: u64) -> Arc<Progress> {
+        Arc::new(Progress {
+            answered: AtomicU64::new(0),
+            half: (expected / 2).max(1),
+            cue: Notify::new(),
+            done: AtomicBool::new(false),
+        })
+    }
+
+    fn answered(&self) {
+        if self.answered.fetch_add(1, Ordering::Relaxed) + 1 == self.half {
+            self.cue.notify_one();
+        }
+    }
+
+    fn count(&self) -> u64 {
+        self.answered.load(Ordering::Relaxed)
+    }
+
+    fn finish(&self) {
+        self.done.store(true, Ordering::Relaxed);
+        self.cue.notify_one();
     }
 }
 
@@ -526,11 +589,13 @@ async fn ceremony(
     kind: &str,
     start_body: Value,
     stats: &mut Stats,
+    progress: &Progress,
 ) -> bool {
     stats.attempted += 1;
     let start_step = format!("{kind}/start");
     let finish_step = format!("{kind}/finish");
     let path = format!("/passkeys/{start_step}");
+    stats.tally.sent(kind);
     let began = Instant::now();
     let answer = conn
         .post(
@@ -543,16 +608,20 @@ async fn ceremony(
     let answer = match answer {
         Ok(answer) => answer,
         Err(e) => {
+            stats.tally.unanswered(kind);
             stats.fail(&start_step, "io".into(), e);
             return false;
         }
     };
     stats.start.push(micros(began));
+    progress.answered();
     if answer.status != 200 {
+        stats.tally.failed(kind, answer.status, &answer.body);
         let detail = body_text(&answer.body);
         stats.fail(&start_step, answer.status.to_string(), detail);
         return false;
     }
+    stats.tally.started(kind);
     let options: Value = match serde_json::from_slice(&answer.body) {
         Ok(options) => options,
         Err(e) => {
@@ -573,6 +642,7 @@ async fn ceremony(
         }
     };
     let path = format!("/passkeys/{finish_step}");
+    stats.tally.sent(kind);
     let began = Instant::now();
     let answer = match conn
         .post(&path, response, Some(&mut browser.jar), browser.ip)
@@ -580,16 +650,26 @@ async fn ceremony(
     {
         Ok(answer) => answer,
         Err(e) => {
+            stats.tally.unanswered(kind);
             stats.fail(&finish_step, "io".into(), e);
             return false;
         }
     };
     stats.finish.push(micros(began));
+    progress.answered();
     if answer.status != 200 {
+        stats.tally.failed(kind, answer.status, &answer.body);
         let detail = body_text(&answer.body);
         stats.fail(&finish_step, answer.status.to_string(), detail);
         return false;
     }
+    // Any 200 finish is counted finished (a sign-in's also timed); one that set the
+    // session cookie opened a session, whatever else is wrong with the answer.
+    let session = answer
+        .set_cookies
+        .iter()
+        .any(|h| matches!(parse_set_cookie(h), Some((name, _, false)) if name == SESSION_COOKIE));
+    stats.tally.finished(kind, session);
     let redirect = serde_json::from_slice::<Value>(&answer.body)
         .ok()
         .and_then(|v| v["redirect"].as_str().map(str::to_string));
@@ -598,10 +678,6 @@ async fn ceremony(
         stats.fail(&finish_step, "200-no-redirect".into(), detail);
         return false;
     }
-    let session = answer
-        .set_cookies
-        .iter()
-        .any(|h| matches!(parse_set_cookie(h), Some((name, _, false)) if name == SESSION_COOKIE));
     if !session {
         let detail = answer.set_cookies.join(" | ");
         stats.fail(&finish_step, "200-no-session-cookie".into(), detail);
@@ -611,14 +687,19 @@ async fn ceremony(
     true
 }
 
-async fn sign_up_worker(mut conn: Conn, mut browsers: Vec<Browser>) -> (Vec<Browser>, Stats) {
+async fn sign_up_worker(
+    mut conn: Conn,
+    mut browsers: Vec<Browser>,
+    progress: Arc<Progress>,
+) -> (Vec<Browser>, Stats) {
     let mut stats = Stats::default();
     for browser in &mut browsers {
         let body = json!({
             "username": browser.username,
             "display_name": format!("Bench {}", browser.username),
         });
-        browser.signed_up = ceremony(&mut conn, browser, "register", body, &mut stats).await;
+        browser.signed_up =
+            ceremony(&mut conn, browser, "register", body, &mut stats, &progress).await;
     }
     (browsers, stats)
 }
@@ -628,6 +709,7 @@ async fn sign_in_worker(
     mut browsers: Vec<Browser>,
     rounds: usize,
     mode: Mode,
+    progress: Arc<Progress>,
 ) -> (Vec<Browser>, Stats) {
     let mut stats = Stats::default();
     for _ in 0..rounds {
@@ -641,7 +723,15 @@ async fn sign_in_worker(
                 Mode::Usernameless => json!({}),
                 Mode::UsernameFirst => json!({ "username": browser.username }),
             };
-            ceremony(&mut conn, browser, "authenticate", body, &mut stats).await;
+            ceremony(
+                &mut conn,
+                browser,
+                "authenticate",
+                body,
+                &mut stats,
+                &progress,
+            )
+            .await;
         }
     }
     (browsers, stats)
@@ -694,6 +784,8 @@ struct Phase {
     finish: Pcts,
     failures: BTreeMap<String, u64>,
     first_error: Option<String>,
+    /// The server's metrics against the tool's counts (the crate only).
+    metrics: Option<Check>,
 }
 
 impl Phase {
@@ -710,10 +802,11 @@ impl Phase {
             Kind::SignIn => "authenticate",
         }
     }
+
     fn json(&self) -> Value {
         json!({
             "server": self.server,
-            "phase": match self.kind { Kind::SignUp => "sign-up", Kind::SignIn => "sign-in" },
+            "phase": kind_name(self.kind),
             "mode": self.mode.name(),
             "concurrency": self.concurrency,
             "browsers": self.browsers,
@@ -729,6 +822,13 @@ impl Phase {
             "start_ms": {"p50": self.start.p50, "p95": self.start.p95, "p99": self.start.p99},
             "finish_ms": {"p50": self.finish.p50, "p95": self.finish.p95, "p99": self.finish.p99},
         })
+    }
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::SignUp => "sign-up",
+        Kind::SignIn => "sign-in",
     }
 }
 
@@ -754,6 +854,72 @@ fn deal(browsers: Vec<Browser>, workers: usize) -> Vec<Vec<Browser>> {
     hands
 }
 
+/// The mid-way scrape: what it read, the answers the tool had received when it was sent
+/// and when it came back, and whether the phase was still running then.
+struct MidScrape {
+    scraped: Result<(Sample, f64), String>,
+    answered: (u64, u64),
+    under_load: bool,
+}
+
+/// Scrapes `/metrics` once, when `progress` gives the cue.
+fn mid_scrape(port: u16, progress: Arc<Progress>) -> tokio::task::JoinHandle<MidScrape> {
+    tokio::spawn(async move {
+        progress.cue.notified().await;
+        let sent_at = progress.count();
+        let scraped = scrape::scrape(port).await;
+        let back_at = progress.count();
+        MidScrape {
+            scraped,
+            answered: (sent_at, back_at),
+            under_load: !progress.done.load(Ordering::Relaxed),
+        }
+    })
+}
+
+/// Compares the scrapes around a phase (and the one in it) with the tool's tally; at most
+/// `in_flight` requests are unanswered at any time.
+fn check_metrics(
+    label: String,
+    before: Result<(Sample, f64), String>,
+    mid: Option<MidScrape>,
+    after: Result<(Sample, f64), String>,
+    tally: &Tally,
+    in_flight: u64,
+) -> Check {
+    let mut errors = Vec::new();
+    let mut millis = Vec::new();
+    let mut read = |what: &str, scraped: Result<(Sample, f64), String>| match scraped {
+        Ok((sample, ms)) => {
+            millis.push(ms);
+            Some((sample, ms))
+        }
+        Err(e) => {
+            errors.push(format!("scrape {what}: {e}"));
+            None
+        }
+    };
+    let before = read("before", before);
+    let mid = mid.and_then(|m| read("mid-way", m.scraped).map(|s| (s, m.answered, m.under_load)));
+    let after = read("after", after);
+    let (rows, mid) = match (&before, &after) {
+        (Some((b, _)), Some((a, _))) => (
+            scrape::compare(b, a, tally),
+            mid.map(|((m, ms), answered, under_load)| {
+                scrape::mid_check(b, &m, a, answered, in_flight, ms, under_load)
+            }),
+        ),
+        _ => (Vec::new(), None),
+    };
+    Check {
+        label,
+        rows,
+        mid,
+        errors,
+        scrape_ms: millis,
+    }
+}
+
 async fn run_phase(
     server: &Server,
     kind: Kind,
@@ -763,16 +929,29 @@ async fn run_phase(
     rounds: usize,
 ) -> (Phase, Vec<Browser>) {
     let count = browsers.len();
+    // The crate's counts before the phase, outside its measured time and CPU.
+    let before = if server.metrics {
+        Some(scrape::scrape(server.port).await)
+    } else {
+        None
+    };
     let conns = connect_all(server.port, concurrency).await;
     let hands = deal(browsers, concurrency);
+    // A start and a finish per ceremony: the scrape mid-way waits for half their answers.
+    let expected = 2 * count * if kind == Kind::SignUp { 1 } else { rounds };
+    let progress = Progress::new(expected as u64);
+    let mid = server
+        .metrics
+        .then(|| mid_scrape(server.port, progress.clone()));
     let cpu_before = server.cpu();
     let client_before = cpu_seconds("self");
     let began = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for (conn, hand) in conns.into_iter().zip(hands) {
+        let progress = progress.clone();
         match kind {
-            Kind::SignUp => tasks.spawn(sign_up_worker(conn, hand)),
-            Kind::SignIn => tasks.spawn(sign_in_worker(conn, hand, rounds, mode)),
+            Kind::SignUp => tasks.spawn(sign_up_worker(conn, hand, progress)),
+            Kind::SignIn => tasks.spawn(sign_in_worker(conn, hand, rounds, mode, progress)),
         };
     }
     let mut stats = Stats::default();
@@ -785,6 +964,31 @@ async fn run_phase(
     let wall = began.elapsed().as_secs_f64();
     let server_cpu = server.cpu() - cpu_before;
     let client_cpu = cpu_seconds("self") - client_before;
+    progress.finish();
+    let metrics = match before {
+        Some(before) => {
+            let mid = match mid {
+                Some(task) => Some(task.await.expect("the mid-way scrape")),
+                None => None,
+            };
+            let after = scrape::scrape(server.port).await;
+            let label = format!(
+                "{} {} {} c={concurrency}",
+                server.name,
+                kind_name(kind),
+                mode.name()
+            );
+            Some(check_metrics(
+                label,
+                before,
+                mid,
+                after,
+                &stats.tally,
+                concurrency as u64,
+            ))
+        }
+        None => None,
+    };
     let phase = Phase {
         server: server.name,
         kind,
@@ -800,6 +1004,7 @@ async fn run_phase(
         finish: percentiles(stats.finish),
         failures: stats.failures,
         first_error: stats.first_error,
+        metrics,
     };
     (phase, browsers)
 }
@@ -845,6 +1050,8 @@ struct Flood {
     server_cpu: f64,
     /// The status of a real sign-in start right after the flood.
     after: String,
+    /// The server's metrics against the tool's counts (the crate only).
+    metrics: Option<Check>,
 }
 
 impl Flood {
@@ -862,62 +1069,118 @@ fn flood_ip(n: usize) -> Ipv4Addr {
     Ipv4Addr::from(u32::from(Ipv4Addr::new(10, 128, 0, 0)) + n as u32)
 }
 
-async fn flood_worker(mut conn: Conn, first: usize, count: usize) -> BTreeMap<String, u64> {
+/// One `authenticate/start` from address `n`: its status, counted in `tally`.
+async fn flood_start(conn: &mut Conn, n: usize, tally: &mut Tally) -> Result<u16, String> {
+    tally.sent("authenticate");
+    match conn
+        .post(
+            "/passkeys/authenticate/start",
+            b"{}".to_vec(),
+            None,
+            Some(flood_ip(n)),
+        )
+        .await
+    {
+        Ok(answer) if answer.status == 200 => {
+            tally.started("authenticate");
+            Ok(200)
+        }
+        Ok(answer) => {
+            tally.failed("authenticate", answer.status, &answer.body);
+            Ok(answer.status)
+        }
+        Err(e) => {
+            tally.unanswered("authenticate");
+            Err(e)
+        }
+    }
+}
+
+async fn flood_worker(
+    mut conn: Conn,
+    first: usize,
+    count: usize,
+    progress: Arc<Progress>,
+) -> (BTreeMap<String, u64>, Tally) {
     let mut statuses = BTreeMap::new();
+    let mut tally = Tally::default();
     for n in first..first + count {
-        let key = match conn
-            .post(
-                "/passkeys/authenticate/start",
-                b"{}".to_vec(),
-                None,
-                Some(flood_ip(n)),
-            )
-            .await
-        {
-            Ok(answer) => answer.status.to_string(),
+        let key = match flood_start(&mut conn, n, &mut tally).await {
+            Ok(status) => {
+                progress.answered();
+                status.to_string()
+            }
             Err(_) => "io".to_string(),
         };
         *statuses.entry(key).or_default() += 1;
     }
-    statuses
+    (statuses, tally)
 }
 
 async fn flood(server: &Server, starts: usize, concurrency: usize) -> Flood {
+    // The crate's counts before the flood, before its RSS is read.
+    let before = if server.metrics {
+        Some(scrape::scrape(server.port).await)
+    } else {
+        None
+    };
     let conns = connect_all(server.port, concurrency).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let rss_before_kib = server.rss_kib();
+    let progress = Progress::new(starts as u64);
+    let mid = server
+        .metrics
+        .then(|| mid_scrape(server.port, progress.clone()));
     let cpu_before = server.cpu();
     let began = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     let mut first = 0;
     for (i, conn) in conns.into_iter().enumerate() {
         let share = starts / concurrency + usize::from(i < starts % concurrency);
-        tasks.spawn(flood_worker(conn, first, share));
+        tasks.spawn(flood_worker(conn, first, share, progress.clone()));
         first += share;
     }
     let mut statuses = BTreeMap::new();
+    let mut tally = Tally::default();
     while let Some(done) = tasks.join_next().await {
-        for (status, count) in done.expect("flood worker") {
+        let (worker_statuses, worker_tally) = done.expect("flood worker");
+        for (status, count) in worker_statuses {
             *statuses.entry(status).or_default() += count;
         }
+        tally.merge(worker_tally);
     }
     let wall = began.elapsed().as_secs_f64();
     let server_cpu = server.cpu() - cpu_before;
+    progress.finish();
+    let mid = match mid {
+        Some(task) => Some(task.await.expect("the mid-way scrape")),
+        None => None,
+    };
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_after_kib = server.rss_kib();
     let hwm_after_kib = status_kib(server.pid(), "VmHWM:");
     let mut conn = Conn::connect(server.port).await.expect("connect");
-    let after = match conn
-        .post(
-            "/passkeys/authenticate/start",
-            b"{}".to_vec(),
-            None,
-            Some(flood_ip(starts)),
-        )
-        .await
-    {
-        Ok(answer) => answer.status.to_string(),
+    let after = match flood_start(&mut conn, starts, &mut tally).await {
+        Ok(status) => status.to_string(),
         Err(e) => format!("io: {e}"),
+    };
+    let metrics = match before {
+        Some(before) => {
+            let scraped = scrape::scrape(server.port).await;
+            let label = format!(
+                "{} flood of {starts} authenticate/start + the next one",
+                server.name
+            );
+            Some(check_metrics(
+                label,
+                before,
+                mid,
+                scraped,
+                &tally,
+                concurrency as u64,
+            ))
+        }
+        None => None,
     };
     Flood {
         server: server.name,
@@ -929,6 +1192,7 @@ async fn flood(server: &Server, starts: usize, concurrency: usize) -> Flood {
         hwm_after_kib,
         server_cpu,
         after,
+        metrics,
     }
 }
 
@@ -1059,6 +1323,15 @@ impl Report {
             .find(|p| p.server == server && p.kind == kind && p.mode == mode && p.concurrency == c)
     }
 
+    /// The metrics-vs-tool comparison of every crate phase and flood, in run order.
+    fn checks(&self) -> Vec<&Check> {
+        self.phases
+            .iter()
+            .filter_map(|p| p.metrics.as_ref())
+            .chain(self.floods.iter().filter_map(|f| f.metrics.as_ref()))
+            .collect()
+    }
+
     fn cpu_per_sign_in(&self, server: &str, mode: Mode) -> f64 {
         let (cpu, ok) = self
             .phases
@@ -1127,6 +1400,16 @@ impl Report {
             value: format!("{failed} failed"),
             holds: failed == 0,
         });
+        let checks = self.checks();
+        if !checks.is_empty() {
+            let matched = checks.iter().filter(|c| c.holds()).count();
+            targets.push(Target {
+                name: "the crate's GET /metrics counts match the load tool's".into(),
+                mode: "-",
+                value: format!("{matched} of {} phases match", checks.len()),
+                holds: matched == checks.len(),
+            });
+        }
         targets
     }
 
@@ -1359,6 +1642,16 @@ impl Report {
         }
 
         let _ = writeln!(w);
+        let _ = writeln!(
+            w,
+            "METRICS VS LOAD TOOL (the crate's GET /metrics before, mid-way and after each \
+             phase; deltas as metrics/tool; requests = started + finished + failed, vs sent)"
+        );
+        for check in self.checks() {
+            let _ = writeln!(w, "{}", check.line());
+        }
+
+        let _ = writeln!(w);
         let _ = writeln!(w, "TARGETS");
         for t in self.targets() {
             let _ = writeln!(
@@ -1425,6 +1718,7 @@ impl Report {
             },
             "phases": self.phases.iter().map(Phase::json).collect::<Vec<_>>(),
             "flood": floods,
+            "metrics_vs_load_tool": self.checks().iter().map(|c| c.json()).collect::<Vec<_>>(),
             "targets": targets,
         })
     }
@@ -1510,7 +1804,7 @@ fn main() {
                     let (phase, browsers) =
                         run_phase(server, Kind::SignUp, mode, c, browsers, 1).await;
                     eprintln!(
-                        "{:<8} sign-up {:<14} c={:<3} {:>5} ok in {:.2} s ({:.0}/s, {:.0} us CPU each){}",
+                        "{:<8} sign-up {:<14} c={:<3} {:>5} ok in {:.2} s ({:.0}/s, {:.0} us CPU each){}{}",
                         server.name,
                         mode.name(),
                         c,
@@ -1518,13 +1812,14 @@ fn main() {
                         phase.wall,
                         phase.rate(),
                         phase.cpu_per(),
-                        failed_note(&phase)
+                        failed_note(&phase),
+                        metrics_note(phase.metrics.as_ref())
                     );
                     phases.push(phase);
                     let (phase, _) =
                         run_phase(server, Kind::SignIn, mode, c, browsers, plan.rounds[i]).await;
                     eprintln!(
-                        "{:<8} sign-in {:<14} c={:<3} {:>5} ok in {:.2} s ({:.0}/s, {:.0} us CPU each){}",
+                        "{:<8} sign-in {:<14} c={:<3} {:>5} ok in {:.2} s ({:.0}/s, {:.0} us CPU each){}{}",
                         server.name,
                         mode.name(),
                         c,
@@ -1532,7 +1827,8 @@ fn main() {
                         phase.wall,
                         phase.rate(),
                         phase.cpu_per(),
-                        failed_note(&phase)
+                        failed_note(&phase),
+                        metrics_note(phase.metrics.as_ref())
                     );
                     phases.push(phase);
                 }
@@ -1546,10 +1842,11 @@ fn main() {
             let (phase, browsers) =
                 run_phase(&defaults, Kind::SignUp, Mode::Usernameless, c, browsers, 1).await;
             eprintln!(
-                "{:<8} sign-up usernameless c={c} {:>5} ok{}",
+                "{:<8} sign-up usernameless c={c} {:>5} ok{}{}",
                 defaults.name,
                 phase.ok,
-                failed_note(&phase)
+                failed_note(&phase),
+                metrics_note(phase.metrics.as_ref())
             );
             phases.push(phase);
             let (phase, _) = run_phase(
@@ -1562,10 +1859,11 @@ fn main() {
             )
             .await;
             eprintln!(
-                "{:<8} sign-in usernameless c={c} {:>5} ok{}",
+                "{:<8} sign-in usernameless c={c} {:>5} ok{}{}",
                 defaults.name,
                 phase.ok,
-                failed_note(&phase)
+                failed_note(&phase),
+                metrics_note(phase.metrics.as_ref())
             );
             phases.push(phase);
         }
@@ -1575,11 +1873,12 @@ fn main() {
             }
             let f = flood(server, plan.flood, plan.flood_concurrency).await;
             eprintln!(
-                "{:<8} flood: {} starts in {:.1} s, RSS {:+.1} MiB",
+                "{:<8} flood: {} starts in {:.1} s, RSS {:+.1} MiB{}",
                 server.name,
                 f.starts,
                 f.wall,
-                f.growth_mib()
+                f.growth_mib(),
+                metrics_note(f.metrics.as_ref())
             );
             floods.push(f);
         }
@@ -1601,6 +1900,29 @@ fn main() {
     };
     println!("{}", report.table());
     println!("{}", report.json());
+    let problems: Vec<String> = report
+        .checks()
+        .into_iter()
+        .filter(|c| !c.holds())
+        .flat_map(|c| {
+            c.problems()
+                .into_iter()
+                .map(move |p| format!("{}: {p}", c.label))
+        })
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "the crate's GET /metrics counts do not match the load tool's:\n{}",
+        problems.join("\n")
+    );
+}
+
+fn metrics_note(metrics: Option<&Check>) -> &'static str {
+    match metrics {
+        Some(check) if check.holds() => ", metrics match",
+        Some(_) => ", metrics MISMATCH",
+        None => "",
+    }
 }
 
 fn failed_note(phase: &Phase) -> String {
