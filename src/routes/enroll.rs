@@ -14,7 +14,7 @@ use crate::passkeys::Passkeys;
 use crate::store::EnrollmentEvent;
 
 pub(crate) fn routes() -> Vec<Route> {
-    routes![prompt, skip, never]
+    routes![prompt, here, skip, never]
 }
 
 #[derive(Serialize)]
@@ -26,6 +26,8 @@ struct PromptPage<'a> {
     next_query: String,
     display_name: &'a str,
     allow_never: bool,
+    /// The offer after a sign-in with another device's passkey: a passkey on this one.
+    here: bool,
 }
 
 /// Shown to a session that may add a passkey and has none; anyone else goes on. The page
@@ -59,6 +61,42 @@ async fn prompt(
         next_query,
         display_name: &session.user.display_name,
         allow_never: settings.allow_never_prompt,
+        here: false,
+    };
+    Screen::render(passkeys, "enroll", &page)
+}
+
+/// The offer of a passkey on this device, after a sign-in with another device's (a
+/// phone's, over hybrid transport): shown to a session that may add a passkey, whatever
+/// passkeys the account has elsewhere. The page changes nothing.
+#[get("/enroll/here?<next>")]
+async fn here(
+    passkeys: &Passkeys,
+    session: Result<&CurrentSession, Error>,
+    next: Option<&str>,
+) -> Screen {
+    let settings = passkeys.settings();
+    let next = Next::lenient(next, &settings.after_sign_in);
+    let next_query = next.query();
+    let session = match session {
+        Ok(session) => session,
+        Err(e) => return Screen::Failed(e),
+    };
+    let Some((session, _)) = session.as_ref() else {
+        return Screen::sign_in_first(passkeys, &format!("/enroll/here{next_query}"));
+    };
+    if passkeys.management.may_add(session).await.is_err() {
+        return Screen::Redirect(Box::new(Redirect::to(next.into_string())));
+    }
+    let page = PromptPage {
+        mount: &settings.mount,
+        rp_name: &settings.rp_name,
+        sign_up: settings.sign_up,
+        next: next.as_str(),
+        next_query,
+        display_name: &session.user.display_name,
+        allow_never: settings.allow_never_prompt,
+        here: true,
     };
     Screen::render(passkeys, "enroll", &page)
 }

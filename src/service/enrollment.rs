@@ -45,6 +45,13 @@ pub(crate) fn due(
             .is_none_or(|skipped| now - skipped >= settings.remind_after)
 }
 
+/// Whether the offer of a passkey on this device is due after a sign-in with a passkey
+/// of another device: the same rules as the invitation, whatever passkeys the account
+/// has elsewhere.
+pub(crate) fn due_here(settings: &Settings, record: &EnrollmentRecord, now: i64) -> bool {
+    due(settings, record, false, now)
+}
+
 #[derive(Debug)]
 pub(crate) struct Enrollment {
     core: Arc<Core>,
@@ -90,6 +97,33 @@ impl Enrollment {
             self.core.settings().mount,
             next.query()
         ))
+    }
+
+    /// Where a passkey sign-in from another device (a phone) goes: the offer to create a
+    /// passkey on this device when it is due (counted as prompted), else `next`. A
+    /// failure to read or count is logged, and the sign-in goes on to `next`.
+    pub async fn after_cross_device_sign_in(&self, user: (Uuid, &str), next: String) -> String {
+        let settings = self.core.settings();
+        let offer = async {
+            let record = self.core.store().enrollment(user.0).await?;
+            if !due_here(settings, &record, self.core.now()) {
+                return Ok::<_, Error>(None);
+            }
+            self.record(user, EnrollmentEvent::Prompted).await?;
+            let query = Next::lenient(Some(&next), &settings.after_sign_in).query();
+            Ok(Some(format!("{}/enroll/here{query}", settings.mount)))
+        };
+        match offer.await {
+            Ok(Some(to)) => to,
+            Ok(None) => next,
+            Err(e) => {
+                log::warn!(
+                    "passkeys: could not offer a passkey on this device: {}",
+                    e.message()
+                );
+                next
+            }
+        }
     }
 
     /// Whether the prompt page shows itself to this session: it may add a passkey and

@@ -94,6 +94,10 @@ impl Ceremonies {
         body: serde_json::Value,
     ) -> Result<SignedIn, Error> {
         let started = self.open(started, CeremonyKind::Authenticate)?;
+        // The browser says whether the passkey came from another device (a phone, over
+        // hybrid transport). Unsigned, and used only to offer a passkey on this device.
+        let cross_device =
+            body.get("authenticatorAttachment").and_then(|a| a.as_str()) == Some("cross-platform");
         let credential: PublicKeyCredential = serde_json::from_value(body)
             .map_err(|e| Error::invalid(format!("The sign-in response is malformed: {e}")))?;
         check_structure(&credential.id, &credential.raw_id, &credential.type_)?;
@@ -169,9 +173,18 @@ impl Ceremonies {
             user_id: stored.user_id.clone(),
             credential_id: URL_SAFE_NO_PAD.encode(&stored.credential_id),
         });
+        let redirect = if cross_device {
+            let who = (stored.user_handle, stored.user_id.as_str());
+            self.services
+                .enrollment
+                .after_cross_device_sign_in(who, started.next)
+                .await
+        } else {
+            started.next
+        };
         Ok(SignedIn {
             token: Some(token),
-            redirect: started.next,
+            redirect,
             recovery_codes: None,
         })
     }
