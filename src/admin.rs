@@ -39,6 +39,10 @@ pub struct PasskeyInfo {
     pub backup_eligible: bool,
     /// How the browser reaches it (`internal`, `hybrid`, `usb`, ...).
     pub transports: Vec<String>,
+    /// Whether it has verified its user (biometric or PIN): at registration, or at a
+    /// sign-in since. False only for a passkey a password manager created without
+    /// asking (an automatic upgrade) and not used yet; every sign-in requires it.
+    pub user_verified: bool,
 }
 
 impl PasskeyInfo {
@@ -51,6 +55,10 @@ impl PasskeyInfo {
             last_used_at: c.last_used_at.map(at),
             synced: c.backup_state,
             backup_eligible: c.backup_eligible,
+            user_verified: crate::service::ceremonies::conditional::verified(
+                &c.passkey,
+                c.last_used_at,
+            ),
             transports: c.transports,
         }
     }

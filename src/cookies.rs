@@ -57,6 +57,19 @@ impl Cookies {
         jar.add_private(cookie);
     }
 
+    /// Asks the next page's script to try an automatic passkey upgrade (`auto_upgrade`):
+    /// a mark the script reads and removes, holding nothing secret (the registration it
+    /// starts is checked like any other).
+    pub fn set_upgrade(&self, jar: &CookieJar<'_>) {
+        let cookie = Cookie::build(("passkeys_upgrade", "1"))
+            .path("/")
+            .http_only(false)
+            .secure(self.secure)
+            .same_site(SameSite::Lax)
+            .max_age(rocket::time::Duration::seconds(600));
+        jar.add(cookie);
+    }
+
     pub fn clear_session(&self, jar: &CookieJar<'_>) {
         jar.remove_private(Cookie::build(self.session).path("/"));
     }

@@ -19,7 +19,7 @@ use crate::limit::Limiter;
 use crate::screens::Screens;
 use crate::service::admin::Admin as AdminService;
 use crate::service::ceremonies::Ceremonies;
-use crate::service::enrollment::{Enrollment, EnrollmentStats};
+use crate::service::enrollment::{Enrollment, EnrollmentStats, Landing};
 use crate::service::management::Management;
 use crate::service::recovery::Recovery;
 use crate::service::sessions::{token_hash, Sessions};
@@ -228,8 +228,8 @@ impl Passkeys {
         let previous = self.cookies.session_token(cookies).map(|t| token_hash(&t));
         let (stored, token) = self.sessions.app_sign_in(&proposed, bits, previous).await?;
         self.cookies.set_session(cookies, &token);
-        let to = self.enrollment.after_sign_in(&stored, bits, next).await?;
-        Ok(Redirect::to(to))
+        let landing = self.enrollment.after_sign_in(&stored, bits, next).await?;
+        Ok(self.land(cookies, landing))
     }
 
     /// Adds a factor the app checked after sign-in (a one-time code as a second step)
@@ -249,8 +249,17 @@ impl Passkeys {
         let token = self.cookies.session_token(cookies);
         let (user, bits, token) = self.sessions.step_up(token, factor).await?;
         self.cookies.set_session(cookies, &token);
-        let to = self.enrollment.after_sign_in(&user, bits, next).await?;
-        Ok(Redirect::to(to))
+        let landing = self.enrollment.after_sign_in(&user, bits, next).await?;
+        Ok(self.land(cookies, landing))
+    }
+
+    /// The redirect of a landing, with the mark that asks its page's script for an
+    /// automatic upgrade when there is one.
+    fn land(&self, cookies: &CookieJar<'_>, landing: Landing) -> Redirect {
+        if landing.upgrade {
+            self.cookies.set_upgrade(cookies);
+        }
+        Redirect::to(landing.to)
     }
 
     /// Ends the current session, server-side, and removes its cookie.

@@ -41,6 +41,9 @@
  *       Where recovery codes are shown after sign-up or renewal.
  *   input[autocomplete~="webauthn"]  (e.g. autocomplete="username webauthn")
  *       Offers passkeys in the browser's autofill (conditional mediation).
+ *   the passkeys_upgrade cookie (auto_upgrade, set after a sign-in another way)
+ *       Any page with this script then tries an automatic upgrade (conditional create)
+ *       and shows the invitation where the browser cannot; see autoUpgrade().
  *   #passkey-error  (role="alert", hidden)
  *       Where errors are shown, as plain text.
  *
@@ -647,7 +650,38 @@
     for (const el of marked) el.hidden = caps.hybridTransport !== true;
   }
 
+  // With auto_upgrade, after a sign-in another way the server marks the page it lands
+  // on (the passkeys_upgrade cookie). Where the browser can create a passkey without
+  // asking (conditional create), this page asks its password manager to; where it cannot,
+  // or does not, the invitation shows (with its "Not now" and "Don't ask again"). The
+  // outcome is left on <html data-passkey-upgrade> for tests and the app's own script.
+  async function autoUpgrade() {
+    if (!/(?:^|;\s*)passkeys_upgrade=1(?:;|$)/.test(document.cookie)) return;
+    document.cookie = 'passkeys_upgrade=; Max-Age=0; Path=/';
+    const marker = document.documentElement.dataset;
+    const here = location.pathname + location.search;
+    const caps = await capabilities();
+    if (caps.conditionalCreate === true && !supportError()) {
+      try {
+        const start = await api('/register/start', { mediation: 'conditional', next: here });
+        const cred = await navigator.credentials.create({
+          publicKey: creationOptions(start.publicKey), mediation: 'conditional',
+        });
+        if (cred) {
+          await api('/register/finish', credentialJSON(cred));
+          marker.passkeyUpgrade = 'created';
+          return;
+        }
+      } catch (err) {
+        console.warn('rocket_passkeys: no automatic passkey upgrade:', err);
+      }
+    }
+    marker.passkeyUpgrade = 'prompt';
+    location.assign(MOUNT + '/enroll?next=' + encodeURIComponent(here));
+  }
+
   function init() {
+    autoUpgrade();
     revealCapabilities();
     const err = supportError();
     if (err && document.querySelector('[data-passkey-action="register"], [data-passkey-action="authenticate"]')) {

@@ -58,6 +58,10 @@ pub struct Config {
     pub remind_after: Interval,
     /// Offer "Don't ask again" on the invitation. Default: `true`.
     pub allow_never_prompt: bool,
+    /// After a sign-in another way, have the browser's password manager create a passkey
+    /// without asking (a conditional create), where it can; where it cannot, the
+    /// invitation applies. Default: `false`.
+    pub auto_upgrade: bool,
     /// Give passkey-only accounts single-use recovery codes (shown once after sign-up,
     /// renewable on the manage screen) to sign in with after losing every passkey.
     /// Default: `false`.
@@ -193,6 +197,7 @@ impl Default for Config {
             remind_after: Interval::from_secs(14 * 86_400),
             allow_never_prompt: true,
             recovery_codes: false,
+            auto_upgrade: false,
             ceremony_timeout: Interval::from_secs(300),
             session_ttl: Interval::from_secs(24 * 3600),
             reauth_max_age: Interval::from_secs(600),

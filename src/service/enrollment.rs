@@ -52,6 +52,13 @@ pub(crate) fn due_here(settings: &Settings, record: &EnrollmentRecord, now: i64)
     due(settings, record, false, now)
 }
 
+/// Where a sign-in goes, and whether the page there should try an automatic upgrade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Landing {
+    pub to: String,
+    pub upgrade: bool,
+}
+
 #[derive(Debug)]
 pub(crate) struct Enrollment {
     core: Arc<Core>,
@@ -80,23 +87,33 @@ impl Enrollment {
     }
 
     /// Where an app sign-in goes next: the invitation when it is due (counted as
-    /// prompted here), else `next`.
+    /// prompted here), else `next`. With `auto_upgrade`, a due invitation goes to `next`
+    /// too, marked for the page's script to try an automatic upgrade first (and to show
+    /// the invitation where the browser cannot).
     pub async fn after_sign_in(
         &self,
         user: &UserRecord,
         session_factors: u32,
         next: Next,
-    ) -> Result<String, Error> {
+    ) -> Result<Landing, Error> {
         if !self.is_due(user, session_factors).await? {
-            return Ok(next.into_string());
+            return Ok(Landing {
+                to: next.into_string(),
+                upgrade: false,
+            });
         }
         self.record((user.handle, &user.user_id), EnrollmentEvent::Prompted)
             .await?;
-        Ok(format!(
-            "{}/enroll{}",
-            self.core.settings().mount,
-            next.query()
-        ))
+        if self.core.settings().auto_upgrade {
+            return Ok(Landing {
+                to: next.into_string(),
+                upgrade: true,
+            });
+        }
+        Ok(Landing {
+            to: format!("{}/enroll{}", self.core.settings().mount, next.query()),
+            upgrade: false,
+        })
     }
 
     /// Where a passkey sign-in from another device (a phone) goes: the offer to create a

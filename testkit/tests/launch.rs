@@ -230,6 +230,7 @@ fn each_bad_value_is_named() {
 fn values_of_the_wrong_type_do_not_parse() {
     for figment in [
         Figment::new().merge(("passkeys.sign_up", "maybe")),
+        Figment::new().merge(("passkeys.auto_upgrade", "sometimes")),
         Figment::new().merge(("passkeys.session_ttl", "3 fortnights")),
         Figment::new().merge(("passkeys.no_such_key", true)),
     ] {

@@ -8,6 +8,7 @@
 //! and opening the session. Registration is in [`registration`], sign-in in [`sign_in`].
 
 mod checks;
+pub(crate) mod conditional;
 mod decoys;
 mod registration;
 mod sign_in;
@@ -38,6 +39,8 @@ pub(crate) struct RegisterStart {
     pub username: Option<String>,
     pub display_name: Option<String>,
     pub next: Option<String>,
+    /// `conditional` for an automatic passkey upgrade (`auto_upgrade`), signed in only.
+    pub mediation: Option<String>,
 }
 
 /// The body of `authenticate/start`.

@@ -7,13 +7,13 @@ use webauthn_rs::prelude::{
     CreationChallengeResponse, Credential, Passkey, PasskeyRegistration,
     RegisterPublicKeyCredential, Uuid, WebauthnError,
 };
-use webauthn_rs_proto::ResidentKeyRequirement;
+use webauthn_rs_proto::{ResidentKeyRequirement, UserVerificationPolicy};
 
 use super::checks::{
     aaguid_of, auth_data_of, check_auth_data_length, check_client_data, check_structure,
 };
 use super::started::{with_challenge, CeremonyKind, Purpose, Started};
-use super::{Ceremonies, RegisterStart, SignedIn};
+use super::{conditional, Ceremonies, RegisterStart, SignedIn};
 use crate::accounts::{AccountError, NewAccount};
 use crate::error::{Error, ErrorCode, StoreError};
 use crate::events::Event;
@@ -25,7 +25,7 @@ use crate::store::{Claim, CredentialRecord, Owner, UserRecord};
 /// The longest credential id accepted (WebAuthn: ids above 1023 bytes SHOULD fail).
 const MAX_CREDENTIAL_ID: usize = 1023;
 
-fn registration_failed(why: &str) -> Error {
+pub(super) fn registration_failed(why: &str) -> Error {
     log::info!("passkeys: registration refused: {why}");
     Error::new(
         ErrorCode::RegistrationFailed,
@@ -42,6 +42,21 @@ impl Ceremonies {
         body: RegisterStart,
     ) -> Result<(CreationChallengeResponse, Started), Error> {
         let next = self.next(body.next.as_deref())?;
+        let conditional = match body.mediation.as_deref() {
+            None => false,
+            Some("conditional") if !self.core.settings().auto_upgrade => {
+                return Err(Error::invalid(
+                    "Automatic passkey upgrades are off on this site (`auto_upgrade`).",
+                ))
+            }
+            Some("conditional") if session.is_none() => {
+                return Err(Error::invalid(
+                    "A conditional registration adds a passkey to a signed-in account.",
+                ))
+            }
+            Some("conditional") => true,
+            Some(_) => return Err(Error::invalid("`mediation` is `conditional` or absent.")),
+        };
         let (purpose, user, exclude) = match session {
             Some(current) => {
                 if body.username.is_some() {
@@ -49,7 +64,7 @@ impl Ceremonies {
                         "You are signed in: sign out before creating another account.",
                     ));
                 }
-                self.adding(current).await?
+                self.adding(current, conditional).await?
             }
             None => self.signing_up(body).await?,
         };
@@ -63,6 +78,11 @@ impl Ceremonies {
                 ResidentKeyRequirement::Preferred
             });
             selection.require_resident_key = required;
+            // A conditional create has the password manager make the passkey without
+            // asking: it cannot verify the user, and is not asked to.
+            if conditional {
+                selection.user_verification = UserVerificationPolicy::Preferred;
+            }
         }
         let hints = &self.core.settings().hints_register;
         options.public_key.hints = (!hints.is_empty()).then(|| hints.clone());
@@ -76,6 +96,7 @@ impl Ceremonies {
     async fn adding(
         &self,
         (session, hash): &Current,
+        conditional: bool,
     ) -> Result<(Purpose, UserRecord, Option<Vec<Vec<u8>>>), Error> {
         self.services.management.may_add(session).await?;
         self.services.sessions.require_recent(session)?;
@@ -89,6 +110,7 @@ impl Ceremonies {
             handle: session.user.handle,
             session: *hash,
             generation,
+            conditional,
         };
         Ok((purpose, session.user.clone(), Some(exclude)))
     }
@@ -175,18 +197,36 @@ impl Ceremonies {
     ) -> Result<SignedIn, Error> {
         let started = self.open(started, CeremonyKind::Register)?;
         let claim = started.claim();
-        let credential: RegisterPublicKeyCredential = serde_json::from_value(body)
+        let mut credential: RegisterPublicKeyCredential = serde_json::from_value(body)
             .map_err(|e| Error::invalid(format!("The registration response is malformed: {e}")))?;
+        // Only a registration the server started as conditional may lack presence and
+        // verification (see `conditional`); every other check stays.
+        let conditional = matches!(
+            started.purpose,
+            Purpose::Add {
+                conditional: true,
+                ..
+            }
+        );
+        let verified = if conditional {
+            conditional::accept(&mut credential)?
+        } else {
+            true
+        };
         let auth_data = self.precheck(&credential)?;
         let user = self.registrant(&started.purpose, session).await?;
-        let record = self
+        let mut record = self
             .verify(&credential, &auth_data, &started, &user)
             .await?;
+        if !verified {
+            record.passkey = conditional::unverified(record.passkey);
+        }
         match started.purpose {
             Purpose::Add {
                 handle,
                 session,
                 generation,
+                ..
             } => {
                 let now = self.core.now();
                 let owner = Owner::Existing {

@@ -59,6 +59,10 @@ pub(crate) enum Purpose {
         session: [u8; 32],
         #[serde(rename = "g")]
         generation: i64,
+        /// Started as a conditional registration (an automatic upgrade): the only kind
+        /// whose response may lack user presence and verification.
+        #[serde(rename = "c", default, skip_serializing_if = "std::ops::Not::not")]
+        conditional: bool,
     },
 }
 
@@ -231,6 +235,13 @@ mod tests {
                 handle: Uuid::new_v4(),
                 session: [3; 32],
                 generation: 7,
+                conditional: false,
+            },
+            Purpose::Add {
+                handle: Uuid::new_v4(),
+                session: [3; 32],
+                generation: 7,
+                conditional: true,
             },
         ] {
             let state = started(purpose);
