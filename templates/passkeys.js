@@ -64,6 +64,7 @@
   const PKC = window.PublicKeyCredential;
   const AUTOFILL_INPUT = 'input[autocomplete~="webauthn"]';
   const ACTION = '[data-passkey-action]';
+  const UPGRADE_WAIT_MS = 5000; // how long an automatic upgrade may take before the invitation
 
   // What people read, keyed by the .code of the errors this file raises itself.
   const MESSAGES = {
@@ -664,9 +665,19 @@
     if (caps.conditionalCreate === true && !supportError()) {
       try {
         const start = await api('/register/start', { mediation: 'conditional', next: here });
-        const cred = await navigator.credentials.create({
-          publicKey: creationOptions(start.publicKey), mediation: 'conditional',
-        });
+        // A conditional create is silent: it settles at once where the password manager
+        // takes it. One still pending after a few seconds will not be taken (a browser
+        // without such a password manager may leave it pending for good).
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), UPGRADE_WAIT_MS);
+        let cred;
+        try {
+          cred = await navigator.credentials.create({
+            publicKey: creationOptions(start.publicKey), mediation: 'conditional', signal: controller.signal,
+          });
+        } finally {
+          clearTimeout(timer);
+        }
         if (cred) {
           await api('/register/finish', credentialJSON(cred));
           marker.passkeyUpgrade = 'created';

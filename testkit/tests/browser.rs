@@ -864,6 +864,79 @@ fn password_app_prompt_creates_a_passkey_that_signs_in_next_time() {
 }
 
 #[test]
+fn password_app_upgrades_automatically_where_chromium_can_and_prompts_where_it_cannot() {
+    const TEST: &str =
+        "password_app_upgrades_automatically_where_chromium_can_and_prompts_where_it_cannot";
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let app = App::start_with_env(PASSWORD_APP, &[("ROCKET_PASSKEYS_AUTO_UPGRADE", "true")]);
+    let authenticator = browser.add_authenticator(UserVerification::Succeeds);
+    browser.open(&app, "/");
+    let capabilities = browser.script(
+        "return typeof PublicKeyCredential.getClientCapabilities === 'function'
+           ? PublicKeyCredential.getClientCapabilities() : {};",
+        json!([]),
+    );
+    let can = capabilities["conditionalCreate"] == true;
+    note(
+        TEST,
+        &format!(
+            "getClientCapabilities() reports conditionalCreate = {}",
+            capabilities["conditionalCreate"]
+        ),
+    );
+
+    // A password sign-up: the invitation is due, so the landing page tries the upgrade.
+    password_sign_up(&browser, &app, "kim");
+    let path = poll("the upgrade made, or the invitation shown", || {
+        let page = browser.path().map_err(|e| e.to_string())?;
+        let marker = browser
+            .try_script(
+                "return document.documentElement.dataset.passkeyUpgrade || '';",
+                json!([]),
+            )
+            .map_err(|e| e.to_string())?;
+        if page == ENROLL {
+            return Ok(Some("prompt"));
+        }
+        if marker == "created" {
+            return Ok(Some("created"));
+        }
+        Err(format!("on {page}, marker {marker}"))
+    });
+    note(TEST, &format!("took the {path} path"));
+    if path == "prompt" {
+        // Why the browser made none, as its console says (before the invitation loaded).
+        let log = browser.console_log().unwrap_or_default();
+        let why: Vec<&String> = log.iter().filter(|l| l.contains("upgrade")).collect();
+        note(TEST, &format!("the browser's answer: {why:?}"));
+        // The fallback: the invitation, as without auto_upgrade.
+        wait_for_enrollment_prompt(&browser);
+        browser.click(r#"[data-passkey-action="register"]"#);
+        assert_eq!(wait_for_signed_in_home(&browser), "kim");
+    } else {
+        assert!(
+            can,
+            "created although the browser reported no conditional create"
+        );
+    }
+    assert_eq!(server_passkey_count(&browser), Some(1));
+    assert_eq!(authenticator.credentials().len(), 1);
+    // The mark is used once: the next page does not try again.
+    browser.open(&app, "/");
+    assert_eq!(wait_for_signed_in_home(&browser), "kim");
+    let marker = browser.script("return document.cookie;", json!([]));
+    assert!(
+        !marker
+            .as_str()
+            .unwrap_or_default()
+            .contains("passkeys_upgrade"),
+        "{marker}"
+    );
+}
+
+#[test]
 fn password_app_prompt_not_now_and_dont_ask_again() {
     let Some(browser) = browser_or_skip() else {
         return;

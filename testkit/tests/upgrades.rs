@@ -99,6 +99,11 @@ async fn a_conditional_registration_without_presence_is_stored_unverified_until_
     assert_eq!(options.status, Status::Ok, "{:?}", options.body);
     let selection = &options.body["publicKey"]["authenticatorSelection"];
     assert_eq!(selection["userVerification"], "preferred", "{selection}");
+    let extensions = &options.body["publicKey"]["extensions"];
+    assert!(
+        extensions.get("credentialProtectionPolicy").is_none(),
+        "no credential protection a silent create cannot meet: {extensions}"
+    );
     let mut key = SoftKey::random();
     let tamper = Tamper {
         flags: Some(AT),

@@ -84,6 +84,14 @@ impl Ceremonies {
                 selection.user_verification = UserVerificationPolicy::Preferred;
             }
         }
+        // Nor can it honour credential protection "user verification required" (browsers
+        // refuse that with verification only preferred): a conditional create asks for
+        // none. Every sign-in still requires verification.
+        if conditional {
+            if let Some(extensions) = options.public_key.extensions.as_mut() {
+                extensions.cred_protect = None;
+            }
+        }
         let hints = &self.core.settings().hints_register;
         options.public_key.hints = (!hints.is_empty()).then(|| hints.clone());
         let started = self.started(purpose, &options.public_key.challenge, next)?;
