@@ -174,6 +174,11 @@ async fn without_a_conditional_start_presence_and_verification_are_required() {
     ] {
         let options = start(&mut browser, json!({})).await;
         assert_eq!(options.status, Status::Ok, "{:?}", options.body);
+        let extensions = &options.body["publicKey"]["extensions"];
+        assert!(
+            extensions.get("credentialProtectionPolicy").is_some(),
+            "a plain registration keeps webauthn-rs's credential protection: {extensions}"
+        );
         let tamper = Tamper {
             flags: Some(flags),
             ..Tamper::default()
