@@ -50,6 +50,18 @@ pub(crate) struct Settings {
     pub apple_app_ids: Vec<String>,
 }
 
+/// `auto_upgrade` replaces the invitation where it can, so it needs the invitation on.
+fn check_auto_upgrade(config: &Config) -> Result<bool, ConfigError> {
+    if config.auto_upgrade && !config.progressive_enrollment {
+        return Err(ConfigError::new(
+            "auto_upgrade",
+            "needs `passkeys.progressive_enrollment = true`: an automatic upgrade is made \
+             where the invitation to create a passkey is due",
+        ));
+    }
+    Ok(config.auto_upgrade)
+}
+
 /// An Android app origin: `android:apk-key-hash:` and 43 base64url characters (a SHA-256).
 fn check_android_origin(origin: &str) -> Result<Url, ConfigError> {
     let hash = origin
@@ -323,7 +335,7 @@ impl Config {
             remind_after,
             allow_never_prompt: self.allow_never_prompt,
             recovery_codes: self.recovery_codes,
-            auto_upgrade: self.auto_upgrade,
+            auto_upgrade: check_auto_upgrade(self)?,
             ceremony_timeout,
             session_ttl,
             reauth_max_age,

@@ -55,10 +55,8 @@ fn asset_links(passkeys: &Passkeys) -> rocket::serde::json::Json<serde_json::Val
         .iter()
         .map(|app| {
             serde_json::json!({
-                "relation": [
-                    "delegate_permission/common.handle_all_urls",
-                    "delegate_permission/common.get_login_creds"
-                ],
+                // Sharing sign-in credentials only: no app links for the site's URLs.
+                "relation": ["delegate_permission/common.get_login_creds"],
                 "target": {
                     "namespace": "android_app",
                     "package_name": app.package_name,

@@ -116,6 +116,19 @@ impl Enrollment {
         })
     }
 
+    /// Whether this session may make a conditional registration (an automatic upgrade):
+    /// `auto_upgrade` is on, the session signed in another way than a passkey, and the
+    /// invitation is due for it (so not after "Don't ask again", nor for an account that
+    /// has a passkey). The one registration that may lack user presence is offered no
+    /// more widely than the invitation it replaces.
+    pub async fn upgrade_due(&self, session: &SessionRecord) -> Result<bool, Error> {
+        let passkey_session = session.factors & crate::factor::Factor::Passkey.bit() != 0;
+        if !self.core.settings().auto_upgrade || passkey_session {
+            return Ok(false);
+        }
+        self.is_due(&session.user, session.factors).await
+    }
+
     /// Where a passkey sign-in from another device (a phone) goes: the offer to create a
     /// passkey on this device when it is due (counted as prompted), else `next`. A
     /// failure to read or count is logged, and the sign-in goes on to `next`.

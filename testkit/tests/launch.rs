@@ -167,6 +167,10 @@ fn bad_configs() -> Vec<(&'static str, Figment)> {
                 .merge(("passkeys.android_origins", ["android:apk-key-hash:short"])),
         ),
         (
+            "passkeys.auto_upgrade",
+            base.clone().merge(("passkeys.auto_upgrade", true)),
+        ),
+        (
             "passkeys.android_origins",
             base.clone()
                 .merge(("passkeys.android_origins", ["https://example.com"])),

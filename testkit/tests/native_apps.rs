@@ -102,10 +102,7 @@ async fn the_association_files_list_the_configured_apps() {
     assert_eq!(links.status, Status::Ok);
     assert_eq!(links.content_type.as_deref(), Some("application/json"));
     let expected: Value = json!([{
-        "relation": [
-            "delegate_permission/common.handle_all_urls",
-            "delegate_permission/common.get_login_creds"
-        ],
+        "relation": ["delegate_permission/common.get_login_creds"],
         "target": {
             "namespace": "android_app",
             "package_name": "com.example.app",

@@ -150,7 +150,7 @@ async fn a_conditional_registration_without_presence_is_stored_unverified_until_
 }
 
 #[rocket::async_test]
-async fn a_conditional_registration_with_presence_and_verification_is_verified() {
+async fn a_conditional_registration_is_unverified_whatever_its_unsigned_flags_claim() {
     let app = TestApp::with(upgrading()).await;
     let mut browser = app.browser();
     password_sign_in(&mut browser).await;
@@ -158,7 +158,61 @@ async fn a_conditional_registration_with_presence_and_verification_is_verified()
     let body = SoftKey::random().register(&options.body, &Tamper::default());
     let done = browser.post("/passkeys/register/finish", &body).await;
     assert_eq!(done.status, Status::Ok, "{:?}", done.body);
-    assert_eq!(credentials(&mut browser).await[0]["user_verified"], true);
+    let list = credentials(&mut browser).await;
+    assert_eq!(
+        list[0]["user_verified"], false,
+        "UP and UV claimed, unsigned: {list:?}"
+    );
+}
+
+#[rocket::async_test]
+async fn only_a_session_with_an_upgrade_due_may_start_a_conditional_registration() {
+    let app = TestApp::with(upgrading()).await;
+    let mut browser = app.browser();
+    password_sign_in(&mut browser).await;
+    let before = app.snapshot().await;
+    // After "Don't ask again": no upgrade due.
+    let never = browser.post("/passkeys/enroll/never", &json!({})).await;
+    assert_eq!(never.status, Status::Ok, "{:?}", never.body);
+    start(&mut browser, json!({ "mediation": "conditional" }))
+        .await
+        .assert_error(Status::Forbidden, "forbidden");
+    // A passkey session, of an account with a passkey: none either.
+    let app = TestApp::with(upgrading()).await;
+    let mut ada = app.browser();
+    assert_eq!(ada.sign_up("ada").await.status, Status::Ok);
+    start(&mut ada, json!({ "mediation": "conditional" }))
+        .await
+        .assert_error(Status::Forbidden, "forbidden");
+    let _ = before;
+}
+
+#[rocket::async_test]
+async fn a_registration_finishes_only_while_the_sign_in_is_recent() {
+    // A sign-in counts as recent for a minute; a started ceremony lives five.
+    let app = TestApp::with(Config {
+        reauth_max_age: rocket_passkeys::Interval::from_secs(60),
+        ..upgrading()
+    })
+    .await;
+    let mut browser = app.browser();
+    password_sign_in(&mut browser).await;
+    for body in [json!({}), json!({ "mediation": "conditional" })] {
+        let options = start(&mut browser, body.clone()).await;
+        assert_eq!(options.status, Status::Ok, "{body}: {:?}", options.body);
+        // The sign-in turns two minutes old before the finish: the ceremony is alive,
+        // the sign-in no longer recent.
+        app.clock.advance(std::time::Duration::from_secs(120));
+        let before = app.snapshot().await;
+        let credential = SoftKey::random().register(&options.body, &Tamper::default());
+        browser
+            .post("/passkeys/register/finish", &credential)
+            .await
+            .assert_error(Status::Forbidden, "reauth_required");
+        assert_eq!(app.snapshot().await, before, "{body}: nothing written");
+        // Signed in again, for the next round.
+        password_sign_in(&mut browser).await;
+    }
 }
 
 #[rocket::async_test]
@@ -240,6 +294,22 @@ async fn a_conditional_registration_is_refused_for_any_other_tampering() {
                 rewrite(body, |e| {
                     e.push((Cbor::Text("extra".into()), Cbor::Integer(1.into())))
                 })
+            }),
+        ),
+        (
+            "bytes after the attestation object",
+            quiet(),
+            Box::new(|body| {
+                let raw = URL_SAFE_NO_PAD
+                    .decode(
+                        body["response"]["attestationObject"]
+                            .as_str()
+                            .expect("an object"),
+                    )
+                    .expect("base64url");
+                let mut longer = raw;
+                longer.extend_from_slice(b"\x00\xff\xffgarbage");
+                body["response"]["attestationObject"] = Value::from(URL_SAFE_NO_PAD.encode(longer));
             }),
         ),
         (

@@ -29,13 +29,18 @@ const UV: u8 = 0x04;
 const FLAGS: usize = 32;
 
 /// Prepares a conditional registration's response for webauthn-rs: checks it is
-/// attestation `none` with an empty statement, and sets user presence and verification
-/// in its authenticator data. Answers whether the authenticator verified the user.
-pub(super) fn accept(credential: &mut RegisterPublicKeyCredential) -> Result<bool, Error> {
+/// attestation `none` with an empty statement and nothing after it, and sets user
+/// presence and verification in its authenticator data.
+pub(super) fn accept(credential: &mut RegisterPublicKeyCredential) -> Result<(), Error> {
     let refused = |why: &str| registration_failed(&format!("conditional registration: {why}"));
     let raw: &[u8] = credential.response.attestation_object.as_ref();
-    let object: Cbor =
-        ciborium::from_reader(raw).map_err(|_| refused("the attestation object does not parse"))?;
+    let mut rest = raw;
+    let object: Cbor = ciborium::from_reader(&mut rest)
+        .map_err(|_| refused("the attestation object does not parse"))?;
+    // Nothing may follow it (webauthn-rs refuses trailing data; rewriting must not drop it).
+    if !rest.is_empty() {
+        return Err(refused("bytes follow the attestation object"));
+    }
     let Cbor::Map(mut entries) = object else {
         return Err(refused("the attestation object is not a map"));
     };
@@ -64,16 +69,16 @@ pub(super) fn accept(credential: &mut RegisterPublicKeyCredential) -> Result<boo
     let Some(flags) = auth_data.get_mut(FLAGS) else {
         return Err(refused("the authenticator data is too short"));
     };
-    let verified = *flags & UV != 0;
     *flags |= UP | UV;
     let mut rewritten = Vec::with_capacity(raw.len());
     ciborium::into_writer(&Cbor::Map(entries), &mut rewritten)
         .map_err(|_| refused("the attestation object cannot be written"))?;
     credential.response.attestation_object = rewritten.into();
-    Ok(verified)
+    Ok(())
 }
 
-/// The passkey as the authenticator made it: user verification not yet seen.
+/// The passkey of a conditional registration: user verification not yet seen, whatever
+/// its unsigned flags claimed, until its first sign-in.
 pub(super) fn unverified(passkey: Passkey) -> Passkey {
     let mut credential = webauthn_rs::prelude::Credential::from(passkey);
     credential.user_verified = false;

@@ -64,6 +64,12 @@ impl Ceremonies {
                         "You are signed in: sign out before creating another account.",
                     ));
                 }
+                if conditional && !self.services.enrollment.upgrade_due(&current.0).await? {
+                    return Err(Error::new(
+                        ErrorCode::Forbidden,
+                        "No automatic passkey upgrade is due for this sign-in.",
+                    ));
+                }
                 self.adding(current, conditional).await?
             }
             None => self.signing_up(body).await?,
@@ -216,17 +222,15 @@ impl Ceremonies {
                 ..
             }
         );
-        let verified = if conditional {
-            conditional::accept(&mut credential)?
-        } else {
-            true
-        };
+        if conditional {
+            conditional::accept(&mut credential)?;
+        }
         let auth_data = self.precheck(&credential)?;
         let user = self.registrant(&started.purpose, session).await?;
         let mut record = self
             .verify(&credential, &auth_data, &started, &user)
             .await?;
-        if !verified {
+        if conditional {
             record.passkey = conditional::unverified(record.passkey);
         }
         match started.purpose {
@@ -294,6 +298,8 @@ impl Ceremonies {
                 ..
             } => match session {
                 Some((current, hash)) if current.user.handle == *handle && hash == started_by => {
+                    // Recent at the finish too, not only at the start.
+                    self.services.sessions.require_recent(current)?;
                     Ok(current.user.clone())
                 }
                 _ => Err(Error::ceremony_not_found()),
