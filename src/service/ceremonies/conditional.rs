@@ -73,7 +73,7 @@ pub(super) fn accept(credential: &mut RegisterPublicKeyCredential) -> Result<(),
     let mut rewritten = Vec::with_capacity(raw.len());
     ciborium::into_writer(&Cbor::Map(entries), &mut rewritten)
         .map_err(|_| refused("the attestation object cannot be written"))?;
-    credential.response.attestation_object = rewritten.into();
+    credential.response.attestation_object = rewritten;
     Ok(())
 }
 
