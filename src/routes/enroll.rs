@@ -38,6 +38,29 @@ async fn prompt(
     session: Result<&CurrentSession, Error>,
     next: Option<&str>,
 ) -> Screen {
+    offer(passkeys, session, next, false).await
+}
+
+/// The offer of a passkey on this device, after a sign-in with another device's (a
+/// phone's, over hybrid transport): shown to a session that may add a passkey, whatever
+/// passkeys the account has elsewhere. The page changes nothing.
+#[get("/enroll/here?<next>")]
+async fn here(
+    passkeys: &Passkeys,
+    session: Result<&CurrentSession, Error>,
+    next: Option<&str>,
+) -> Screen {
+    offer(passkeys, session, next, true).await
+}
+
+/// The prompt (`here`: its "on this device" form) to a session it is for; a signed-out
+/// visitor signs in first, anyone else goes on to `next`.
+async fn offer(
+    passkeys: &Passkeys,
+    session: Result<&CurrentSession, Error>,
+    next: Option<&str>,
+    here: bool,
+) -> Screen {
     let settings = passkeys.settings();
     let next = Next::lenient(next, &settings.after_sign_in);
     let next_query = next.query();
@@ -45,10 +68,16 @@ async fn prompt(
         Ok(session) => session,
         Err(e) => return Screen::Failed(e),
     };
+    let path = if here { "/enroll/here" } else { "/enroll" };
     let Some((session, _)) = session.as_ref() else {
-        return Screen::sign_in_first(passkeys, &format!("/enroll{next_query}"));
+        return Screen::sign_in_first(passkeys, &format!("{path}{next_query}"));
     };
-    match passkeys.enrollment.shows_prompt(session).await {
+    let shown = if here {
+        Ok(passkeys.management.may_add(session).await.is_ok())
+    } else {
+        passkeys.enrollment.shows_prompt(session).await
+    };
+    match shown {
         Ok(true) => {}
         Ok(false) => return Screen::Redirect(Box::new(Redirect::to(next.into_string()))),
         Err(e) => return Screen::Failed(e),
@@ -61,42 +90,7 @@ async fn prompt(
         next_query,
         display_name: &session.user.display_name,
         allow_never: settings.allow_never_prompt,
-        here: false,
-    };
-    Screen::render(passkeys, "enroll", &page)
-}
-
-/// The offer of a passkey on this device, after a sign-in with another device's (a
-/// phone's, over hybrid transport): shown to a session that may add a passkey, whatever
-/// passkeys the account has elsewhere. The page changes nothing.
-#[get("/enroll/here?<next>")]
-async fn here(
-    passkeys: &Passkeys,
-    session: Result<&CurrentSession, Error>,
-    next: Option<&str>,
-) -> Screen {
-    let settings = passkeys.settings();
-    let next = Next::lenient(next, &settings.after_sign_in);
-    let next_query = next.query();
-    let session = match session {
-        Ok(session) => session,
-        Err(e) => return Screen::Failed(e),
-    };
-    let Some((session, _)) = session.as_ref() else {
-        return Screen::sign_in_first(passkeys, &format!("/enroll/here{next_query}"));
-    };
-    if passkeys.management.may_add(session).await.is_err() {
-        return Screen::Redirect(Box::new(Redirect::to(next.into_string())));
-    }
-    let page = PromptPage {
-        mount: &settings.mount,
-        rp_name: &settings.rp_name,
-        sign_up: settings.sign_up,
-        next: next.as_str(),
-        next_query,
-        display_name: &session.user.display_name,
-        allow_never: settings.allow_never_prompt,
-        here: true,
+        here,
     };
     Screen::render(passkeys, "enroll", &page)
 }
