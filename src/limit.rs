@@ -86,6 +86,14 @@ pub(crate) fn rate_limited(retry_after: u64) -> Error {
     .retry_after(retry_after)
 }
 
+/// The answer to a request a governor limiter refused, with the wait it named.
+pub(crate) fn refused_until(
+    not_until: governor::NotUntil<<DefaultClock as governor::clock::Clock>::Instant>,
+) -> Error {
+    let wait = not_until.wait_time_from(DefaultClock::default().now());
+    rate_limited(wait.as_secs() + 1)
+}
+
 impl Limiter {
     /// The limiter; with `shared` counts (PostgreSQL, `rate_limit.shared`), every
     /// request is counted in the database instead.
@@ -193,10 +201,7 @@ impl Limiter {
         };
         // A request without a peer address (a local test client) shares one budget.
         let key = client.unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        limiter.check_key(&key).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            rate_limited(wait.as_secs() + 1)
-        })
+        limiter.check_key(&key).map_err(refused_until)
     }
 
     /// Forgets clients that are back to a full budget, so the maps stay small, and the

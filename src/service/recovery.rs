@@ -264,8 +264,7 @@ impl Recovery {
         key.copy_from_slice(&digest[..16]);
         self.guesses.check_key(&key).map_err(|not_until| {
             measure::recovery("rate_limited");
-            let now = governor::clock::Clock::now(&governor::clock::DefaultClock::default());
-            crate::limit::rate_limited(not_until.wait_time_from(now).as_secs() + 1)
+            crate::limit::refused_until(not_until)
         })
     }
 
