@@ -1,7 +1,9 @@
 //! The crate's one error type and its HTTP face.
 //!
 //! Every failure of a passkey route answers JSON `{"error": code, "message": text}`.
-//! The codes are stable: the README lists them and none ever changes meaning.
+//! The codes are stable: the README lists them and none ever changes meaning. The message
+//! is in the request's language ([`crate::Locale`]); `detail`, when present, says in
+//! English what exactly was wrong with a request, for its developer.
 
 use std::fmt;
 use std::io::Cursor;
@@ -9,6 +11,9 @@ use std::io::Cursor;
 use rocket::http::{ContentType, Header, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
+
+use crate::i18n::{self, Arg, Locale};
+use crate::passkeys::Passkeys;
 
 /// A stable error code of the HTTP API, with the status it answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -133,6 +138,33 @@ impl ErrorCode {
             _ => ErrorCode::Internal,
         }
     }
+
+    /// The catalog's message for this code, when nothing more precise is said.
+    pub(crate) fn message_id(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidRequest => "error-invalid-request",
+            ErrorCode::PayloadTooLarge => "error-payload-too-large",
+            ErrorCode::UnsupportedMediaType => "error-unsupported-media-type",
+            ErrorCode::RequestTimeout => "error-request-timeout",
+            ErrorCode::CeremonyNotFound => "error-ceremony-not-found",
+            ErrorCode::RegistrationFailed => "error-registration-failed",
+            ErrorCode::CredentialExists => "error-credential-exists",
+            ErrorCode::UsernameTaken => "error-username-taken",
+            ErrorCode::AuthenticationFailed => "error-authentication-failed",
+            ErrorCode::Unauthorized => "error-unauthorized",
+            ErrorCode::ReauthRequired => "error-reauth-required",
+            ErrorCode::FactorRequired => "error-factor-required",
+            ErrorCode::Forbidden => "error-forbidden",
+            ErrorCode::NotFound => "error-not-found",
+            ErrorCode::RecoveryFailed => "error-recovery-failed",
+            ErrorCode::Conflict => "error-conflict",
+            ErrorCode::LastPasskey => "error-last-passkey",
+            ErrorCode::TooManyPasskeys => "error-too-many-passkeys",
+            ErrorCode::RateLimited => "error-rate-limited",
+            ErrorCode::Unavailable => "error-unavailable",
+            ErrorCode::Internal => "error-internal",
+        }
+    }
 }
 
 impl fmt::Display for ErrorCode {
@@ -144,24 +176,63 @@ impl fmt::Display for ErrorCode {
 /// An API failure: a stable code, a sentence for people, and for 429/503 a retry hint.
 ///
 /// As a Rocket [`Responder`] it answers the code's status with the JSON body
-/// `{"error": code, "message": text}`.
+/// `{"error": code, "message": text}`: the crate's own sentences in the request's
+/// language, an app's ([`Error::new`]) as the app wrote it.
 #[derive(Debug, Clone)]
 pub struct Error {
     code: ErrorCode,
+    /// The sentence in English (an app's own as given).
     message: String,
+    /// The catalog message the answer says instead, in the request's language.
+    localized: Option<(&'static str, Vec<(&'static str, Arg)>)>,
+    /// What exactly was wrong, for developers (English).
+    detail: Option<String>,
     retry_after: Option<u64>,
     unknown_credential: bool,
 }
 
 impl Error {
-    /// An error with this code and sentence.
+    /// An error with this code and sentence (the app's own words, answered as they are).
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Error {
             code,
             message: message.into(),
+            localized: None,
+            detail: None,
             retry_after: None,
             unknown_credential: false,
         }
+    }
+
+    /// An error saying the catalog message `id`.
+    pub(crate) fn say(code: ErrorCode, id: &'static str) -> Self {
+        Error {
+            message: i18n::english(id, &[]),
+            localized: Some((id, Vec::new())),
+            ..Error::new(code, String::new())
+        }
+    }
+
+    /// The same with an argument of its message.
+    pub(crate) fn arg(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
+        if let Some((id, args)) = &mut self.localized {
+            args.push((name, value.into()));
+            self.message = i18n::english(id, args);
+        }
+        self
+    }
+
+    /// An error with its code's own message.
+    pub(crate) fn coded(code: ErrorCode) -> Self {
+        Error::say(code, code.message_id())
+    }
+
+    /// The same, with what exactly was wrong, for developers.
+    pub(crate) fn detail(mut self, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        self.message.clone_from(&detail);
+        self.detail = Some(detail);
+        self
     }
 
     /// The stable code.
@@ -169,7 +240,8 @@ impl Error {
         self.code
     }
 
-    /// The human sentence.
+    /// The sentence in English: what the answer says in English, or the detail of an
+    /// invalid request.
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -186,68 +258,58 @@ impl Error {
         self
     }
 
-    pub(crate) fn invalid(message: impl Into<String>) -> Self {
-        Error::new(ErrorCode::InvalidRequest, message)
+    /// An invalid request: its code's message for people, `detail` for its developer.
+    pub(crate) fn invalid(detail: impl Into<String>) -> Self {
+        Error::coded(ErrorCode::InvalidRequest).detail(detail)
     }
 
     pub(crate) fn ceremony_not_found() -> Self {
-        Error::new(
-            ErrorCode::CeremonyNotFound,
-            "No passkey request is pending for this browser, or it expired. Please try again.",
-        )
+        Error::coded(ErrorCode::CeremonyNotFound)
     }
 
     pub(crate) fn authentication_failed() -> Self {
-        Error::new(
-            ErrorCode::AuthenticationFailed,
-            "Signing in with this passkey did not work. Try again or use another passkey.",
-        )
+        Error::coded(ErrorCode::AuthenticationFailed)
     }
 
     pub(crate) fn reauth_required() -> Self {
-        Error::new(
-            ErrorCode::ReauthRequired,
-            "Please confirm it's you: sign in again, then retry.",
-        )
+        Error::coded(ErrorCode::ReauthRequired)
     }
 
     pub(crate) fn too_many_passkeys(max: usize) -> Self {
-        Error::new(
-            ErrorCode::TooManyPasskeys,
-            format!(
-                "This account has {max} passkeys, the most it may have. Delete one to add another."
-            ),
-        )
+        Error::coded(ErrorCode::TooManyPasskeys).arg("max", max)
     }
 
     pub(crate) fn factor_required() -> Self {
-        Error::new(
-            ErrorCode::FactorRequired,
-            "Finish signing in first (this account's second step, or a passkey), then add the passkey.",
-        )
+        Error::coded(ErrorCode::FactorRequired)
     }
 
     pub(crate) fn unauthorized() -> Self {
-        Error::new(ErrorCode::Unauthorized, "Please sign in first.")
+        Error::coded(ErrorCode::Unauthorized)
     }
 
     pub(crate) fn unavailable() -> Self {
-        Error::new(
-            ErrorCode::Unavailable,
-            "The service is briefly unavailable. Please try again in a moment.",
-        )
-        .retry_after(2)
+        Error::coded(ErrorCode::Unavailable).retry_after(2)
     }
 
     pub(crate) fn internal() -> Self {
-        Error::new(ErrorCode::Internal, "Something went wrong on our side.")
+        Error::coded(ErrorCode::Internal)
     }
 
-    pub(crate) fn to_json(&self) -> String {
+    /// The JSON body, with the message in `locale` (English without one).
+    pub(crate) fn to_json(&self, passkeys: Option<(&Passkeys, &Locale)>) -> String {
+        let message = match (&self.localized, passkeys) {
+            (Some((id, args)), Some((passkeys, locale))) => {
+                passkeys.screens.catalog.message(locale.index, id, args)
+            }
+            _ => self.message.clone(),
+        };
         let mut body = serde_json::json!({
             "error": self.code.as_str(),
-            "message": self.message,
+            "message": message,
         });
+        if let Some(detail) = &self.detail {
+            body["detail"] = serde_json::Value::String(detail.clone());
+        }
         if self.unknown_credential {
             body["unknown_credential"] = serde_json::Value::Bool(true);
         }
@@ -264,8 +326,9 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 impl<'r> Responder<'r, 'static> for Error {
-    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
-        let body = self.to_json();
+    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
+        let passkeys = request.rocket().state::<Passkeys>();
+        let body = self.to_json(passkeys.map(|p| (p, Locale::of(request, p))));
         let mut response = Response::build();
         response
             .status(self.code.status())
@@ -312,15 +375,9 @@ impl fmt::Display for StoreError {
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Duplicate("credential") => Error::new(
-                ErrorCode::CredentialExists,
-                "This passkey is already registered.",
-            ),
-            StoreError::Duplicate("username") => Error::new(
-                ErrorCode::UsernameTaken,
-                "This username is taken. Please choose another.",
-            ),
-            StoreError::Duplicate(_) => Error::new(ErrorCode::Conflict, "This already exists."),
+            StoreError::Duplicate("credential") => Error::coded(ErrorCode::CredentialExists),
+            StoreError::Duplicate("username") => Error::coded(ErrorCode::UsernameTaken),
+            StoreError::Duplicate(_) => Error::coded(ErrorCode::Conflict),
             StoreError::Stale => {
                 log::info!("passkeys: registration refused: the account changed since its start");
                 Error::ceremony_not_found()

@@ -16,6 +16,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Settings};
 use crate::cookies::Cookies;
 use crate::events::{Events, LogEvents};
+use crate::i18n::{Catalog, ChooseLocale, LocaleConfig};
 use crate::limit::Limiter;
 use crate::passkeys::Parts as PasskeysParts;
 use crate::passkeys::Passkeys;
@@ -40,6 +41,7 @@ pub struct PasskeysFairing {
     accounts: Option<Arc<dyn Accounts>>,
     clock: Arc<dyn Clock>,
     events: Arc<dyn Events>,
+    choose_locale: Option<ChooseLocale>,
 }
 
 impl std::fmt::Debug for PasskeysFairing {
@@ -60,6 +62,7 @@ impl Passkeys {
             accounts: None,
             clock: Arc::new(SystemClock),
             events: Arc::new(LogEvents),
+            choose_locale: None,
         }
     }
 
@@ -90,6 +93,26 @@ impl PasskeysFairing {
     /// The clock the crate reads (tests use a [`ManualClock`](crate::ManualClock)).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The app's choice of language for a request, as a language tag: a signed-in
+    /// user's saved preference, say, from the app's own cookie. `None` leaves it to the
+    /// browser's `Accept-Language`; a language picked on the screens' menu comes first.
+    /// See [`Locale`](crate::Locale) for the whole order.
+    ///
+    /// ```rust,no_run
+    /// use rocket_passkeys::Passkeys;
+    ///
+    /// let fairing = Passkeys::fairing().choose_locale(|request| {
+    ///     request.cookies().get("lang").map(|c| c.value().to_string())
+    /// });
+    /// ```
+    pub fn choose_locale(
+        mut self,
+        choose: impl Fn(&rocket::Request<'_>) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.choose_locale = Some(Arc::new(choose));
         self
     }
 }
@@ -131,7 +154,19 @@ impl Fairing for PasskeysFairing {
             Ok(webauthn) => webauthn,
             Err(e) => return fail(rocket, e),
         };
-        let screens = match Screens::load(settings.templates_dir.as_deref()) {
+        let catalog = match Catalog::load(&LocaleConfig {
+            default_locale: &settings.default_locale,
+            locales: &settings.locales,
+            dir: settings.locales_dir.as_deref(),
+        }) {
+            Ok(catalog) => Arc::new(catalog),
+            Err(e) => return fail(rocket, e),
+        };
+        let screens = match Screens::load(
+            settings.templates_dir.as_deref(),
+            catalog,
+            self.choose_locale.clone(),
+        ) {
             Ok(screens) => screens,
             Err(e) => return fail(rocket, format!("`passkeys.templates_dir`: {e}")),
         };

@@ -2,7 +2,7 @@
 //! display names, passkey names). Every route and the app-facing API use these, so each
 //! rule lives here only.
 
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 
 /// The longest `next` path accepted: it travels in the sealed ceremony cookie, which
 /// must stay under the 4 KiB browsers keep.
@@ -101,14 +101,14 @@ impl Name {
             return Ok(None);
         };
         if value.chars().count() > MAX_NAME {
-            return Err(Error::invalid(format!(
-                "`{field}` must be at most {MAX_NAME} characters."
-            )));
+            return Err(Error::say(ErrorCode::InvalidRequest, "error-name-too-long")
+                .arg("field", field)
+                .arg("max", MAX_NAME));
         }
         if value.chars().any(|c| c.is_control() || is_format(c)) {
-            return Err(Error::invalid(format!(
-                "`{field}` must not contain control or invisible formatting characters."
-            )));
+            return Err(
+                Error::say(ErrorCode::InvalidRequest, "error-name-invisible").arg("field", field),
+            );
         }
         Ok(Some(Name(value.to_string())))
     }

@@ -79,11 +79,7 @@ fn parse_address(text: &str) -> Option<IpAddr> {
 
 /// The answer to a client over its budget.
 pub(crate) fn rate_limited(retry_after: u64) -> Error {
-    Error::new(
-        ErrorCode::RateLimited,
-        "Too many attempts. Please wait a moment and try again.",
-    )
-    .retry_after(retry_after)
+    Error::coded(ErrorCode::RateLimited).retry_after(retry_after)
 }
 
 /// The answer to a request a governor limiter refused, with the wait it named.

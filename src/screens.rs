@@ -3,11 +3,21 @@
 //! The crate keeps its own registry, so it never collides with an app's `Template`
 //! fairing. A file `NAME.hbs` in `templates_dir` replaces the built-in `NAME`, and
 //! `passkeys.js` / `passkeys.css` there replace the built-in script and styles.
+//!
+//! Templates hold no sentences: `{{t "message-id" name=value}}` writes a message of the
+//! request's locale (see [`crate::i18n`]), `{{date at}}` a moment (RFC 3339) in its words.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use handlebars::Handlebars;
+use handlebars::{
+    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderError,
+    RenderErrorReason,
+};
 use serde::Serialize;
+use serde_json::Value;
+
+use crate::i18n::{Arg, Catalog, ChooseLocale, Locale};
 
 /// The built-in templates, by name.
 const TEMPLATES: &[(&str, &str)] = &[
@@ -27,6 +37,9 @@ pub(crate) struct Screens {
     registry: Handlebars<'static>,
     pub script: String,
     pub styles: String,
+    pub catalog: Arc<Catalog>,
+    /// The app's choice of locale per request, if it makes one.
+    pub choose_locale: Option<ChooseLocale>,
 }
 
 /// What every screen is given.
@@ -43,9 +56,15 @@ pub(crate) struct Page<'a> {
 
 impl Screens {
     /// Loads the built-in templates, then the overrides. A bad override stops the launch.
-    pub fn load(overrides: Option<&Path>) -> Result<Self, String> {
+    pub fn load(
+        overrides: Option<&Path>,
+        catalog: Arc<Catalog>,
+        choose_locale: Option<ChooseLocale>,
+    ) -> Result<Self, String> {
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
+        registry.register_helper("t", Box::new(Translate(catalog.clone())));
+        registry.register_helper("date", Box::new(Moment(catalog.clone())));
         let read = |name: &str, builtin: &str| -> Result<String, String> {
             match overrides.map(|dir| dir.join(name)) {
                 Some(path) if path.is_file() => std::fs::read_to_string(&path)
@@ -63,14 +82,122 @@ impl Screens {
             registry,
             script: read("passkeys.js", SCRIPT)?,
             styles: read("passkeys.css", STYLES)?,
+            catalog,
+            choose_locale,
         })
     }
 
-    /// Renders a screen; a failure is logged and shown as a plain sentence.
-    pub fn render<T: Serialize>(&self, name: &str, data: &T) -> Result<String, String> {
-        self.registry.render(name, data).map_err(|e| {
+    /// Renders a screen in `locale`; a failure is logged and shown as a plain sentence.
+    ///
+    /// Every screen is also given `lang`, `dir`, the language menu (`languages`, keeping
+    /// the page's `next`) and the script's messages (`script_messages`).
+    pub fn render<T: Serialize>(
+        &self,
+        name: &str,
+        locale: &Locale,
+        data: &T,
+    ) -> Result<String, String> {
+        let failed = |e: &dyn std::fmt::Display| {
             log::error!("passkeys: cannot render `{name}`: {e}");
             format!("The `{name}` screen could not be shown.")
-        })
+        };
+        let mut data = serde_json::to_value(data).map_err(|e| failed(&e))?;
+        let Value::Object(fields) = &mut data else {
+            return Err(failed(&"its data is not an object"));
+        };
+        let next = fields.get("next").and_then(Value::as_str).unwrap_or("");
+        let keep = if next.is_empty() {
+            String::new()
+        } else {
+            format!("&next={}", rocket::http::RawStr::new(next).percent_encode())
+        };
+        let languages: Vec<Value> = (0..self.catalog.tags().count())
+            .map(|index| {
+                let tag = self.catalog.tag(index);
+                serde_json::json!({
+                    "tag": tag,
+                    "name": self.catalog.message(index, "language-name", &[]),
+                    "href": format!("?lang={tag}{keep}"),
+                    "current": index == locale.index,
+                })
+            })
+            .collect();
+        fields.insert("locale".into(), Value::from(locale.index));
+        fields.insert("lang".into(), Value::from(locale.tag()));
+        fields.insert("dir".into(), Value::from(locale.dir()));
+        fields.insert("languages".into(), Value::Array(languages));
+        fields.insert(
+            "script_messages".into(),
+            Value::from(self.catalog.script_messages(locale.index)),
+        );
+        self.registry.render(name, &data).map_err(|e| failed(&e))
+    }
+}
+
+/// The locale a template renders in, from its root data.
+fn locale_of(ctx: &Context) -> usize {
+    ctx.data()
+        .get("locale")
+        .and_then(Value::as_u64)
+        .and_then(|i| usize::try_from(i).ok())
+        .unwrap_or(0)
+}
+
+/// `{{t "message-id" name=value ...}}`: a message of the page's locale, escaped.
+struct Translate(Arc<Catalog>);
+
+impl HelperDef for Translate {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        r: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let id = h
+            .param(0)
+            .and_then(|p| p.value().as_str())
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
+        let mut args = Vec::new();
+        for (name, value) in h.hash() {
+            let arg = match value.value() {
+                Value::Number(n) => match n.as_i64() {
+                    Some(n) => Arg::Number(n),
+                    None => Arg::Text(n.to_string()),
+                },
+                Value::String(s) => Arg::Text(s.clone()),
+                Value::Null => Arg::Text(String::new()),
+                other => Arg::Text(other.to_string()),
+            };
+            args.push((*name, arg));
+        }
+        let text = self.0.message(locale_of(ctx), id, &args);
+        out.write(&r.get_escape_fn()(&text))?;
+        Ok(())
+    }
+}
+
+/// `{{date at}}`: a moment given in RFC 3339, in the page's locale.
+struct Moment(Arc<Catalog>);
+
+impl HelperDef for Moment {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        r: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let at = h
+            .param(0)
+            .and_then(|p| p.value().as_str())
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex("date", 0))?;
+        let at = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+            .map_err(|e| RenderError::from(RenderErrorReason::Other(e.to_string())))?;
+        let text = self.0.date_time(locale_of(ctx), at);
+        out.write(&r.get_escape_fn()(&text))?;
+        Ok(())
     }
 }

@@ -66,8 +66,9 @@
   const ACTION = '[data-passkey-action]';
   const UPGRADE_WAIT_MS = 5000; // how long an automatic upgrade may take before the invitation
 
-  // What people read, keyed by the .code of the errors this file raises itself.
-  const MESSAGES = {
+  // What people read, keyed by the .code of the errors this file raises itself: the
+  // page's own language (its `data-messages`, from the server's catalog), else these.
+  const MESSAGES = Object.assign({
     generic: 'Something went wrong. Please try again.',
     network: 'Could not reach the server. Check your connection and try again.',
     rate_limited: 'Too many attempts. Please wait a moment and try again.',
@@ -78,7 +79,19 @@
     not_supported: 'This device or browser cannot create the kind of passkey this site needs.',
     insecure_context: 'Passkeys need a secure (HTTPS) connection.',
     unsupported: 'This browser does not support passkeys. Please try another browser or update this one.',
-  };
+    confirm_codes: 'Make new recovery codes? The ones you have now stop working.',
+    confirm_delete: 'Delete the passkey \u201c{name}\u201d? You will no longer be able to sign in with it.',
+    codes_alert: 'Save your recovery codes, shown only now:',
+  }, pageMessages());
+
+  function pageMessages() {
+    const main = document.getElementById('passkeys');
+    try {
+      return (main && main.dataset.messages && JSON.parse(main.dataset.messages)) || {};
+    } catch (err) {
+      return {};
+    }
+  }
   // DOMException names from create()/get(); anything else is 'webauthn' (generic sentence).
   const BROWSER_ERRORS = {
     NotAllowedError: 'cancelled', // dismissed, timed out, or no passkey chosen
@@ -337,7 +350,7 @@
   function showRecoveryCodes(codes) {
     const panel = document.getElementById('passkeys-recovery-codes');
     if (!panel) {
-      window.alert('Save your recovery codes, shown only now:\n\n' + codes.join('\n'));
+      window.alert(MESSAGES.codes_alert + '\n\n' + codes.join('\n'));
       return Promise.resolve();
     }
     const list = panel.querySelector('ol');
@@ -369,7 +382,7 @@
   }
 
   async function newRecoveryCodes() {
-    const question = 'Make new recovery codes? The ones you have now stop working.';
+    const question = MESSAGES.confirm_codes;
     if (!window.confirm(question)) return;
     const done = await withReauth(() => api('/recovery-codes', {}));
     await showRecoveryCodes(done.recovery_codes || []);
@@ -406,7 +419,7 @@
 
   async function remove(el) {
     const { id, name } = row(el);
-    const question = 'Delete the passkey "' + name + '"? You will no longer be able to sign in with it.';
+    const question = MESSAGES.confirm_delete.replace('{name}', () => name);
     if (!window.confirm(question)) return;
     const done = await withReauth(() => api('/credentials/' + encodeURIComponent(id), {}, 'DELETE'));
     await signalAccepted(done.credentials);
@@ -534,6 +547,8 @@
     if (!box) { console.error('rocket_passkeys:', message); return; }
     box.textContent = message;
     box.hidden = false;
+    // Keyboard and screen-reader users land on the error, wherever focus was.
+    box.focus();
   }
 
   function clearError() {
@@ -692,6 +707,9 @@
   }
 
   function init() {
+    // A notice the server rendered (a form that failed) takes focus like our own errors.
+    const notice = document.getElementById('passkeys-notice');
+    if (notice) notice.focus();
     autoUpgrade();
     revealCapabilities();
     const err = supportError();

@@ -97,6 +97,17 @@ pub struct Config {
     /// A directory whose `*.hbs` files replace the built-in screens of the same name.
     /// Default: none.
     pub templates_dir: Option<PathBuf>,
+    /// The locale of a visitor whose languages the site does not have. Default: `en`.
+    pub default_locale: String,
+    /// The locales the screens and messages are offered in, as language tags (`de`,
+    /// `pt-BR`). A comma-separated string is accepted too. Default: every shipped locale
+    /// and every one of `locales_dir`.
+    #[serde(deserialize_with = "one_or_many")]
+    pub locales: Vec<String>,
+    /// A directory of Fluent catalogs named by locale (`de.ftl`, `it.ftl`): their messages
+    /// replace the shipped ones of the same id, and a new locale's file adds it. Default:
+    /// none.
+    pub locales_dir: Option<PathBuf>,
     /// Mark cookies `Secure`. Default: on when any origin is https (also behind a
     /// TLS-terminating proxy).
     pub secure_cookies: Option<bool>,
@@ -209,6 +220,9 @@ impl Default for Config {
             body_limit: ByteUnit::Kibibyte(64),
             body_timeout: Interval::from_secs(10),
             templates_dir: None,
+            default_locale: "en".into(),
+            locales: Vec::new(),
+            locales_dir: None,
             secure_cookies: None,
             trusted_proxy_header: None,
             rate_limit: RateLimit::default(),
@@ -228,7 +242,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(key: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(key: &str, message: impl Into<String>) -> Self {
         ConfigError {
             key: format!("passkeys.{key}"),
             message: message.into(),
@@ -275,7 +289,13 @@ impl Config {
 
     /// Checks every value; the first bad one is named in the error.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        self.settings(8000).map(|_| ())
+        let settings = self.settings(8000)?;
+        crate::i18n::Catalog::load(&crate::i18n::LocaleConfig {
+            default_locale: &settings.default_locale,
+            locales: &settings.locales,
+            dir: settings.locales_dir.as_deref(),
+        })
+        .map(|_| ())
     }
 }
 

@@ -37,6 +37,9 @@ pub(crate) struct Settings {
     pub body_limit: ByteUnit,
     pub body_timeout: std::time::Duration,
     pub templates_dir: Option<PathBuf>,
+    pub default_locale: String,
+    pub locales: Vec<String>,
+    pub locales_dir: Option<PathBuf>,
     pub secure_cookies: bool,
     pub trusted_proxy_header: Option<String>,
     pub rate_limit: RateLimit,
@@ -309,12 +312,17 @@ impl Config {
                 ));
             }
         }
-        if let Some(dir) = &self.templates_dir {
-            if !dir.is_dir() {
-                return Err(ConfigError::new(
-                    "templates_dir",
-                    format!("`{}` is not a directory", dir.display()),
-                ));
+        for (key, dir) in [
+            ("templates_dir", &self.templates_dir),
+            ("locales_dir", &self.locales_dir),
+        ] {
+            if let Some(dir) = dir {
+                if !dir.is_dir() {
+                    return Err(ConfigError::new(
+                        key,
+                        format!("`{}` is not a directory", dir.display()),
+                    ));
+                }
             }
         }
 
@@ -347,6 +355,9 @@ impl Config {
             body_limit: self.body_limit,
             body_timeout: std::time::Duration::from_secs(body_timeout as u64),
             templates_dir: self.templates_dir.clone(),
+            default_locale: self.default_locale.clone(),
+            locales: self.locales.clone(),
+            locales_dir: self.locales_dir.clone(),
             secure_cookies,
             trusted_proxy_header: self.trusted_proxy_header.clone(),
             rate_limit: self.rate_limit.clone(),

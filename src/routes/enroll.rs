@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use super::{JsonBody, SameOrigin, Screen};
 use crate::error::Error;
 use crate::guards::CurrentSession;
+use crate::i18n::Locale;
 use crate::input::Next;
 use crate::passkeys::Passkeys;
 use crate::store::EnrollmentEvent;
@@ -36,9 +37,10 @@ struct PromptPage<'a> {
 async fn prompt(
     passkeys: &Passkeys,
     session: Result<&CurrentSession, Error>,
+    locale: Locale,
     next: Option<&str>,
 ) -> Screen {
-    offer(passkeys, session, next, false).await
+    offer(passkeys, session, &locale, next, false).await
 }
 
 /// The offer of a passkey on this device, after a sign-in with another device's (a
@@ -48,9 +50,10 @@ async fn prompt(
 async fn here(
     passkeys: &Passkeys,
     session: Result<&CurrentSession, Error>,
+    locale: Locale,
     next: Option<&str>,
 ) -> Screen {
-    offer(passkeys, session, next, true).await
+    offer(passkeys, session, &locale, next, true).await
 }
 
 /// The prompt (`here`: its "on this device" form) to a session it is for; a signed-out
@@ -58,6 +61,7 @@ async fn here(
 async fn offer(
     passkeys: &Passkeys,
     session: Result<&CurrentSession, Error>,
+    locale: &Locale,
     next: Option<&str>,
     here: bool,
 ) -> Screen {
@@ -92,7 +96,7 @@ async fn offer(
         allow_never: settings.allow_never_prompt,
         here,
     };
-    Screen::render(passkeys, "enroll", &page)
+    Screen::render(passkeys, locale, "enroll", &page)
 }
 
 /// The body of `enroll/skip` and `enroll/never`.

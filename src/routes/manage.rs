@@ -6,13 +6,13 @@ use rocket::serde::json::Json;
 use rocket::{delete, get, patch, routes, Route};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use time::OffsetDateTime;
 
 use super::{JsonBody, SameOrigin, Screen};
 use crate::admin::{PasskeyInfo, SessionInfo};
 use crate::error::{Error, ErrorCode};
 use crate::factor::Factor;
 use crate::guards::CurrentSession;
+use crate::i18n::{Arg, Catalog, Locale};
 use crate::limit::Action;
 use crate::passkeys::Passkeys;
 use crate::service::management::Management;
@@ -32,7 +32,7 @@ fn signed_in(session: Guard<&CurrentSession>) -> Result<&Current, Error> {
 /// A credential id from the path; an undecodable one is simply not found.
 fn credential_id(id: &str) -> Result<Vec<u8>, Error> {
     crate::admin::credential_id(id)
-        .map_err(|_| Error::new(ErrorCode::NotFound, "You have no passkey with this id."))
+        .map_err(|_| Error::say(ErrorCode::NotFound, "error-passkey-not-found"))
 }
 
 fn view(management: &Management, c: CredentialRecord) -> PasskeyInfo {
@@ -105,64 +105,59 @@ async fn remove(
     })))
 }
 
-/// One passkey of the manage screen.
-#[derive(Serialize)]
-struct Row {
-    #[serde(flatten)]
-    credential: PasskeyInfo,
-    created: String,
-    last_used: Option<String>,
-}
-
 /// One session of the manage screen.
 #[derive(Serialize)]
 struct SessionRow {
     #[serde(flatten)]
     session: SessionInfo,
-    /// How it signed in, for people: "your passkey “Work laptop”", "a password".
+    /// How it signed in, for people: "the passkey “Work laptop”", "a password".
     method: String,
-    created: String,
-    last_seen: String,
 }
 
 impl SessionRow {
-    fn new(session: SessionInfo) -> Self {
-        let factors: Vec<&str> = session
-            .factors
-            .iter()
-            .map(|f| match *f {
-                "passkey" => "a passkey",
-                "password" => "a password",
-                "one_time_code" => "a one-time code",
-                "email_link" => "an email link",
-                "external" => "another account",
-                "recovery_code" => "a recovery code",
-                other => other,
-            })
-            .collect();
+    fn new(catalog: &Catalog, locale: &Locale, session: SessionInfo) -> Self {
+        let say = |id: &str, args: &[(&str, Arg)]| catalog.message(locale.index, id, args);
         let method = match &session.passkey {
-            Some(name) => format!("the passkey “{name}”"),
-            None => factors.join(" and "),
+            Some(name) => say(
+                "session-method-passkey-named",
+                &[("name", Arg::from(name.as_str()))],
+            ),
+            None => session
+                .factors
+                .iter()
+                .map(|f| {
+                    say(
+                        match *f {
+                            "passkey" => "session-method-passkey",
+                            "password" => "session-method-password",
+                            "one_time_code" => "session-method-one-time-code",
+                            "email_link" => "session-method-email-link",
+                            "external" => "session-method-external",
+                            "recovery_code" => "session-method-recovery-code",
+                            _ => "session-method-other",
+                        },
+                        &[],
+                    )
+                })
+                .reduce(|first, second| {
+                    say(
+                        "session-method-and",
+                        &[("first", Arg::from(first)), ("second", Arg::from(second))],
+                    )
+                })
+                .unwrap_or_default(),
         };
-        SessionRow {
-            method,
-            created: when(session.created_at.unix_timestamp()),
-            last_seen: when(session.last_seen_at.unix_timestamp()),
-            session,
-        }
+        SessionRow { method, session }
     }
 }
 
-/// What the screen says after a form post it sent failed (its error code).
+/// The message the screen shows after a form post it sent failed (its error code).
 fn notice(code: &str) -> Option<&'static str> {
     Some(match code {
-        "reauth_required" => {
-            "To sign out other devices, sign in again first: your sign-in is more than a few \
-             minutes old."
-        }
-        "not_found" => "That session has already ended.",
-        "rate_limited" => "Too many attempts. Please wait a moment and try again.",
-        "factor_required" => "Finish signing in first (your account has another step).",
+        "reauth_required" => "notice-reauth",
+        "not_found" => "notice-session-gone",
+        "rate_limited" => "error-rate-limited",
+        "factor_required" => "notice-factor",
         _ => return None,
     })
 }
@@ -179,7 +174,7 @@ struct ManagePage<'a> {
     username: &'a str,
     display_name: &'a str,
     show_username: bool,
-    credentials: Vec<Row>,
+    credentials: Vec<PasskeyInfo>,
     credential_ids: String,
     /// Whether the screen offers adding, renaming and deleting passkeys: the session
     /// may, or it can first sign in with one of the account's passkeys (the page does
@@ -195,22 +190,15 @@ struct ManagePage<'a> {
     recovered: bool,
     /// Whether the session sees the account's other sessions.
     sees_all: bool,
+    /// The id of the message about a failed form post.
     notice: Option<&'static str>,
-}
-
-/// "2026-11-25 14:03 UTC", for people.
-fn when(seconds: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    OffsetDateTime::from_unix_timestamp(seconds)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_default()
 }
 
 #[get("/manage?<recovered>&<notice>")]
 async fn screen(
     passkeys: &Passkeys,
     session: Guard<&CurrentSession>,
+    locale: Locale,
     recovered: Option<&str>,
     notice: Option<&str>,
 ) -> Screen {
@@ -253,14 +241,8 @@ async fn screen(
         .map(|c| URL_SAFE_NO_PAD.encode(&c.credential_id))
         .collect::<Vec<_>>()
         .join(" ");
-    let credentials = records
-        .into_iter()
-        .map(|c| Row {
-            created: when(c.created_at),
-            last_used: c.last_used_at.map(when),
-            credential: view(management, c),
-        })
-        .collect();
+    let credentials = records.into_iter().map(|c| view(management, c)).collect();
+    let catalog = &passkeys.screens.catalog;
     let page = ManagePage {
         mount: &settings.mount,
         rp_name: &settings.rp_name,
@@ -276,7 +258,10 @@ async fn screen(
         credential_ids,
         may_change,
         others: sessions.len() > 1,
-        sessions: sessions.into_iter().map(SessionRow::new).collect(),
+        sessions: sessions
+            .into_iter()
+            .map(|s| SessionRow::new(catalog, &locale, s))
+            .collect(),
         recovery,
         recovery_left,
         // Only a session a recovery opened says so (not any link with the parameter).
@@ -284,5 +269,5 @@ async fn screen(
         sees_all,
         notice: notice.and_then(self::notice),
     };
-    Screen::render(passkeys, "manage", &page)
+    Screen::render(passkeys, &locale, "manage", &page)
 }

@@ -16,6 +16,7 @@ use rocket::serde::DeserializeOwned;
 use rocket::{catch, Catcher, Route};
 
 use crate::error::{Error, ErrorCode};
+use crate::i18n::Locale;
 use crate::passkeys::Passkeys;
 
 /// All routes, to mount under the configured path.
@@ -95,15 +96,7 @@ pub(crate) fn catchers() -> Vec<Catcher> {
 
 #[catch(default)]
 fn json_catcher(status: Status, _: &Request<'_>) -> Error {
-    let code = ErrorCode::for_status(status);
-    let message = match code {
-        ErrorCode::NotFound => "There is nothing here.",
-        ErrorCode::Unauthorized => "Please sign in first.",
-        ErrorCode::Unavailable => "The service is briefly unavailable. Please try again.",
-        ErrorCode::Internal => "Something went wrong on our side.",
-        _ => "The request could not be handled.",
-    };
-    Error::new(code, message)
+    Error::coded(ErrorCode::for_status(status))
 }
 
 /// What an HTML route answers: the page, a redirect, or a JSON error.
@@ -127,10 +120,15 @@ impl Screen {
     }
 
     /// A rendered template, or the render failure.
-    pub fn render<T: serde::Serialize>(passkeys: &Passkeys, name: &str, data: &T) -> Screen {
-        match passkeys.screens.render(name, data) {
+    pub fn render<T: serde::Serialize>(
+        passkeys: &Passkeys,
+        locale: &Locale,
+        name: &str,
+        data: &T,
+    ) -> Screen {
+        match passkeys.screens.render(name, locale, data) {
             Ok(html) => Screen::Page(rocket::response::content::RawHtml(html)),
-            Err(message) => Screen::Failed(Error::new(ErrorCode::Internal, message)),
+            Err(message) => Screen::Failed(Error::internal().detail(message)),
         }
     }
 }
@@ -152,10 +150,10 @@ impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
             return fail(Error::internal());
         };
         if !request.content_type().is_some_and(|ct| ct.is_json()) {
-            return fail(Error::new(
-                ErrorCode::UnsupportedMediaType,
-                "Send the body as JSON (Content-Type: application/json).",
-            ));
+            return fail(
+                Error::coded(ErrorCode::UnsupportedMediaType)
+                    .detail("Send the body as JSON (Content-Type: application/json)."),
+            );
         }
         let settings = &passkeys.settings();
         let limit = settings.body_limit;
@@ -164,18 +162,13 @@ impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
         let bytes = match rocket::tokio::time::timeout(settings.body_timeout, read).await {
             Ok(Ok(bytes)) if bytes.is_complete() => bytes.into_inner(),
             Ok(Ok(_)) => {
-                return fail(Error::new(
-                    ErrorCode::PayloadTooLarge,
-                    format!("The body is larger than {limit}."),
-                ))
+                return fail(
+                    Error::coded(ErrorCode::PayloadTooLarge)
+                        .detail(format!("The body is larger than {limit}.")),
+                )
             }
             Ok(Err(_)) => return fail(Error::invalid("The body could not be read.")),
-            Err(_) => {
-                return fail(Error::new(
-                    ErrorCode::RequestTimeout,
-                    "The body took too long to arrive.",
-                ))
-            }
+            Err(_) => return fail(Error::coded(ErrorCode::RequestTimeout)),
         };
         match serde_json::from_slice(&bytes) {
             Ok(value) => data::Outcome::Success(JsonBody(value)),
@@ -220,8 +213,8 @@ impl<'r> FromRequest<'r> for SameOrigin {
     type Error = Error;
 
     async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, Error> {
-        let fail = |message: &str| {
-            let e = Error::new(ErrorCode::Forbidden, message);
+        let fail = |_: &str| {
+            let e = Error::say(ErrorCode::Forbidden, "error-other-site");
             crate::measure::refused(ErrorCode::Forbidden);
             request::Outcome::Error((Status::Forbidden, e))
         };

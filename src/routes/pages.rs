@@ -6,6 +6,7 @@ use rocket::{get, routes, Responder, Route};
 
 use super::Screen;
 use crate::guards::CurrentSession;
+use crate::i18n::Locale;
 use crate::input::Next;
 use crate::is_local_path;
 use crate::passkeys::Passkeys;
@@ -33,7 +34,7 @@ impl Asset {
     }
 }
 
-pub(super) fn page(passkeys: &Passkeys, name: &str, next: Option<&str>) -> Screen {
+pub(super) fn page(passkeys: &Passkeys, locale: &Locale, name: &str, next: Option<&str>) -> Screen {
     let settings = passkeys.settings();
     // A page with no (or a bad) `next` names none: the sign-in then goes to the default.
     let next = next.filter(|next| is_local_path(next)).unwrap_or("");
@@ -50,7 +51,7 @@ pub(super) fn page(passkeys: &Passkeys, name: &str, next: Option<&str>) -> Scree
         next_query,
         recovery: settings.recovery_codes,
     };
-    Screen::render(passkeys, name, &data)
+    Screen::render(passkeys, locale, name, &data)
 }
 
 /// Signed-in visitors go on to `next` instead of seeing the form again.
@@ -61,19 +62,29 @@ fn signed_in(passkeys: &Passkeys, session: &CurrentSession, next: Option<&str>) 
 }
 
 #[get("/sign-in?<next>")]
-fn sign_in(passkeys: &Passkeys, session: &CurrentSession, next: Option<&str>) -> Screen {
-    signed_in(passkeys, session, next).unwrap_or_else(|| page(passkeys, "sign-in", next))
+fn sign_in(
+    passkeys: &Passkeys,
+    session: &CurrentSession,
+    locale: Locale,
+    next: Option<&str>,
+) -> Screen {
+    signed_in(passkeys, session, next).unwrap_or_else(|| page(passkeys, &locale, "sign-in", next))
 }
 
 #[get("/sign-up?<next>")]
-fn sign_up(passkeys: &Passkeys, session: &CurrentSession, next: Option<&str>) -> Screen {
+fn sign_up(
+    passkeys: &Passkeys,
+    session: &CurrentSession,
+    locale: Locale,
+    next: Option<&str>,
+) -> Screen {
     if let Some(redirect) = signed_in(passkeys, session, next) {
         return redirect;
     }
     if !passkeys.settings().sign_up {
-        return page(passkeys, "sign-in", next);
+        return page(passkeys, &locale, "sign-in", next);
     }
-    page(passkeys, "sign-up", next)
+    page(passkeys, &locale, "sign-up", next)
 }
 
 #[get("/passkeys.js")]

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use super::{JsonBody, SameOrigin, Screen};
 use crate::error::{Error, ErrorCode};
 use crate::guards::CurrentSession;
+use crate::i18n::Locale;
 use crate::limit::Action;
 use crate::passkeys::Passkeys;
 use crate::service::sessions::token_hash;
@@ -20,15 +21,15 @@ pub(crate) fn routes() -> Vec<Route> {
 type Guard<T> = Result<T, Error>;
 
 fn off() -> Error {
-    Error::new(ErrorCode::NotFound, "There is nothing here.")
+    Error::coded(ErrorCode::NotFound)
 }
 
 #[get("/recover")]
-fn screen(passkeys: &Passkeys) -> Screen {
+fn screen(passkeys: &Passkeys, locale: Locale) -> Screen {
     if !passkeys.recovery.enabled() {
         return Screen::Failed(off());
     }
-    super::pages::page(passkeys, "recover", None)
+    super::pages::page(passkeys, &locale, "recover", None)
 }
 
 /// The body of a recovery.
@@ -52,7 +53,10 @@ async fn recover(
     passkeys.limiter.admit(Action::Recover, client).await?;
     let body = body?.0;
     if body.username.chars().count() > 64 || body.code.len() > 64 {
-        return Err(Error::invalid("A username or recovery code is too long."));
+        return Err(Error::say(
+            ErrorCode::InvalidRequest,
+            "error-recovery-too-long",
+        ));
     }
     let held = passkeys.cookies.session_token(jar).map(|t| token_hash(&t));
     let (_, token) = passkeys

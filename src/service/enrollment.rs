@@ -178,10 +178,7 @@ impl Enrollment {
     ) -> Result<(), Error> {
         self.management.may_change(session).await?;
         if event == EnrollmentEvent::Never && !self.core.settings().allow_never_prompt {
-            return Err(Error::new(
-                ErrorCode::Forbidden,
-                "\"Don't ask again\" is not offered on this site.",
-            ));
+            return Err(Error::say(ErrorCode::Forbidden, "error-never-not-offered"));
         }
         self.record((session.user.handle, &session.user.user_id), event)
             .await

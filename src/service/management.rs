@@ -26,7 +26,7 @@ pub(crate) struct Management {
 /// A passkey of the signed-in account that is not there (or is another account's): the
 /// same answer either way, so ids cannot be probed.
 fn not_found() -> Error {
-    Error::new(ErrorCode::NotFound, "You have no passkey with this id.")
+    Error::say(ErrorCode::NotFound, "error-passkey-not-found")
 }
 
 impl Management {
@@ -140,13 +140,7 @@ impl Management {
         match deleted {
             Deleted::Done(ended) => crate::measure::sessions_ended("passkey_deleted", ended),
             Deleted::NotFound => return Err(not_found()),
-            Deleted::LastPasskey => {
-                return Err(Error::new(
-                    ErrorCode::LastPasskey,
-                    "This is your only passkey and your only way to sign in. Add another \
-                     passkey before deleting this one.",
-                ))
-            }
+            Deleted::LastPasskey => return Err(Error::coded(ErrorCode::LastPasskey)),
         }
         self.core.event(Event::PasskeyRemoved {
             user_id: session.user.user_id.clone(),

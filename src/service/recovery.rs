@@ -45,10 +45,7 @@ const ACCOUNT_REFILL: Duration = Duration::from_secs(360);
 const TRACKED_MAX: usize = 200_000;
 
 fn failed() -> Error {
-    Error::new(
-        ErrorCode::RecoveryFailed,
-        "That username and recovery code do not match an unused code.",
-    )
+    Error::coded(ErrorCode::RecoveryFailed)
 }
 
 /// A new random code, as shown: `XXXX-XXXX-XXXX-XXXX`.
@@ -168,9 +165,9 @@ impl Recovery {
     /// its passkeys, signed in recently. `not_found` when the account gets none.
     pub async fn regenerate(&self, (session, _): &Current) -> Result<Vec<String>, Error> {
         if !self.offered_to(&session.user) {
-            return Err(Error::new(
+            return Err(Error::say(
                 ErrorCode::NotFound,
-                "Recovery codes are not offered for this account.",
+                "error-recovery-not-offered",
             ));
         }
         self.management.may_change(session).await?;
@@ -195,7 +192,7 @@ impl Recovery {
         replaces: Option<[u8; 32]>,
     ) -> Result<(UserRecord, [u8; 32]), Error> {
         if !self.enabled() {
-            return Err(Error::new(ErrorCode::NotFound, "There is nothing here."));
+            return Err(Error::coded(ErrorCode::NotFound));
         }
         self.admit(username, client)?;
         let user = self.core.store().user_by_username(username).await?;

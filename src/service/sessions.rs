@@ -21,7 +21,7 @@ pub(crate) const SEEN_EVERY: i64 = 300;
 
 /// A session of the signed-in account that is not there (or is another account's).
 fn no_such_session() -> Error {
-    Error::new(ErrorCode::NotFound, "You have no session with this id.")
+    Error::say(ErrorCode::NotFound, "error-session-not-found")
 }
 
 /// A fresh random session token.

@@ -481,6 +481,8 @@ pub struct Browser<'c> {
     pub address: Option<std::net::SocketAddr>,
     /// The `User-Agent` its requests carry, if any.
     pub user_agent: Option<String>,
+    /// The `Accept-Language` its requests carry, if any.
+    pub accept_language: Option<String>,
 }
 
 pub type Soft = PasskeyClient<
@@ -510,6 +512,7 @@ impl<'c> Browser<'c> {
             authenticator: authenticator(),
             address: None,
             user_agent: None,
+            accept_language: None,
         }
     }
 
@@ -533,6 +536,10 @@ impl<'c> Browser<'c> {
     ) -> rocket::local::asynchronous::LocalRequest<'r> {
         let request = match &self.user_agent {
             Some(agent) => request.header(Header::new("User-Agent", agent.clone())),
+            None => request,
+        };
+        let request = match &self.accept_language {
+            Some(languages) => request.header(Header::new("Accept-Language", languages.clone())),
             None => request,
         };
         match self.address {

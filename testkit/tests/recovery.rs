@@ -46,9 +46,11 @@ async fn recover(browser: &mut Browser<'_>, username: &str, code: &str) -> suppo
 async fn left(browser: &mut Browser<'_>) -> String {
     let screen = browser.get("/passkeys/manage").await;
     let html = screen.body.as_str().expect("HTML").to_string();
-    let start = html.find("data-recovery-left>").expect("the count") + "data-recovery-left>".len();
+    // "9 of 10 codes unused. ...": the number the sentence starts with.
+    let at = html.find("data-recovery-left=").expect("the count");
+    let start = at + html[at..].find('>').expect("the tag ends") + 1;
     html[start..]
-        .split('<')
+        .split_whitespace()
         .next()
         .unwrap_or_default()
         .to_string()

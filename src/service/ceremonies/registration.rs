@@ -27,10 +27,7 @@ const MAX_CREDENTIAL_ID: usize = 1023;
 
 pub(super) fn registration_failed(why: &str) -> Error {
     log::info!("passkeys: registration refused: {why}");
-    Error::new(
-        ErrorCode::RegistrationFailed,
-        "The passkey could not be created. Please try again.",
-    )
+    Error::coded(ErrorCode::RegistrationFailed)
 }
 
 impl Ceremonies {
@@ -60,15 +57,11 @@ impl Ceremonies {
         let (purpose, user, exclude) = match session {
             Some(current) => {
                 if body.username.is_some() {
-                    return Err(Error::invalid(
-                        "You are signed in: sign out before creating another account.",
-                    ));
+                    return Err(Error::say(ErrorCode::InvalidRequest, "error-signed-in"));
                 }
                 if conditional && !self.services.enrollment.upgrade_due(&current.0).await? {
-                    return Err(Error::new(
-                        ErrorCode::Forbidden,
-                        "No automatic passkey upgrade is due for this sign-in.",
-                    ));
+                    return Err(Error::coded(ErrorCode::Forbidden)
+                        .detail("No automatic passkey upgrade is due for this sign-in."));
                 }
                 self.adding(current, conditional).await?
             }
@@ -135,17 +128,11 @@ impl Ceremonies {
         body: RegisterStart,
     ) -> Result<(Purpose, UserRecord, Option<Vec<Vec<u8>>>), Error> {
         if !self.core.settings().sign_up {
-            return Err(Error::new(
-                ErrorCode::Forbidden,
-                "Sign-up is closed on this site.",
-            ));
+            return Err(Error::say(ErrorCode::Forbidden, "error-sign-up-closed"));
         }
-        let username = Name::required(
-            "username",
-            body.username.as_deref(),
-            "Please choose a username.",
-        )?
-        .into_string();
+        let username = Name::parse("username", body.username.as_deref())?
+            .ok_or_else(|| Error::say(ErrorCode::InvalidRequest, "error-username-missing"))?
+            .into_string();
         let display_name = Name::parse("display_name", body.display_name.as_deref())?
             .map_or_else(|| username.clone(), Name::into_string);
         // Sign-up must say a name is taken; saying it before the person creates a passkey
