@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Refreshes docs/screenshots/*.png: runs the real-browser tests (tests/browser.rs) with
+# Refreshes docs/screenshots/*.png: runs the real-browser tests (browser.rs, accessibility.rs) with
 # PASSKEYS_SCREENSHOTS=1, so each test saves the screens it visits. Needs Chromium and
 # chromedriver (Debian: apt-get install -y chromium chromium-driver); fails without them.
 #
@@ -7,5 +7,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PASSKEYS_SCREENSHOTS=1 PASSKEYS_BROWSER_TESTS=require cargo test --test browser "$@"
+PASSKEYS_SCREENSHOTS=1 PASSKEYS_BROWSER_TESTS=require cargo test --test browser --test accessibility "$@"
 ls -l docs/screenshots/*.png

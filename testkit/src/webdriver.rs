@@ -55,6 +55,12 @@ pub const MOUNT: &str = "/passkeys";
 /// chromedriver is not installed. With `PASSKEYS_BROWSER_TESTS=require`, a missing
 /// browser fails the test instead.
 pub fn browser_or_skip() -> Option<Browser> {
+    browser_in_or_skip(None)
+}
+
+/// Like [`browser_or_skip`], with a browser whose `Accept-Language` is `languages`
+/// (Chromium's language preference, such as `de-DE,de`).
+pub fn browser_in_or_skip(languages: Option<&str>) -> Option<Browser> {
     let required = match std::env::var("PASSKEYS_BROWSER_TESTS") {
         Ok(value) if value == "require" => true,
         Ok(value) if value.is_empty() => false,
@@ -66,7 +72,7 @@ pub fn browser_or_skip() -> Option<Browser> {
         .filter(|path| !Path::new(path).is_file())
         .collect();
     if missing.is_empty() {
-        return Some(Browser::launch());
+        return Some(Browser::launch_in(languages));
     }
     let missing = missing.join(" and ");
     assert!(
@@ -494,9 +500,14 @@ impl Browser {
     /// the fallbacks of [`Attempt::Fallback`]; if every attempt fails, the test fails with
     /// the log of each.
     pub fn launch() -> Browser {
+        Browser::launch_in(None)
+    }
+
+    /// The same, preferring `languages` (its `Accept-Language`).
+    pub fn launch_in(languages: Option<&str>) -> Browser {
         let mut failures = Vec::new();
         for attempt in [Attempt::First, Attempt::Again, Attempt::Fallback] {
-            match Browser::try_launch(attempt) {
+            match Browser::try_launch(attempt, languages) {
                 Ok(browser) => return browser,
                 Err(failure) => {
                     let _ = writeln!(
@@ -514,7 +525,7 @@ impl Browser {
         )
     }
 
-    fn try_launch(attempt: Attempt) -> Result<Browser, String> {
+    fn try_launch(attempt: Attempt, languages: Option<&str>) -> Result<Browser, String> {
         let profile = tempfile::tempdir().expect("temporary Chromium profile");
         let driver_log = profile.path().join("chromedriver.log");
         let output = File::create(&driver_log).expect("chromedriver log file");
@@ -591,9 +602,19 @@ impl Browser {
                 args.extend(["--no-zygote", "--renderer-process-limit=1"].map(str::to_owned))
             }
         }
+        if let Some(languages) = languages {
+            args.push(format!(
+                "--lang={}",
+                languages.split(',').next().unwrap_or(languages)
+            ));
+        }
+        let prefs = match languages {
+            Some(languages) => json!({ "intl.accept_languages": languages }),
+            None => json!({}),
+        };
         let capabilities = json!({
             "capabilities": { "alwaysMatch": {
-                "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
+                "goog:chromeOptions": { "binary": CHROMIUM, "args": args, "prefs": prefs },
                 "goog:loggingPrefs": { "browser": "ALL" },
                 "timeouts": { "implicit": 0, "pageLoad": 30_000, "script": 30_000 },
                 // A dialog stays open until the test answers it (`accept_dialog`).
@@ -831,6 +852,67 @@ impl Browser {
 
     pub fn add_cookie(&self, cookie: &Value) {
         self.command("POST", "/cookie", json!({ "cookie": cookie }));
+    }
+
+    /// The serious and critical accessibility violations axe-core finds on the page
+    /// (WCAG 2.x A and AA, and best practices), each as "rule: the elements".
+    pub fn accessibility_violations(&self) -> Vec<String> {
+        const AXE: &str = include_str!("../assets/axe-4.14.1.min.js");
+        let found = self.script(
+            &format!(
+                "{AXE}\n;return axe.run(document, {{ resultTypes: ['violations'] }})\
+                 .then((r) => r.violations.map((v) => ({{ id: v.id, impact: v.impact, \
+                 nodes: v.nodes.map((n) => n.target.join(' ') + ' (' + n.failureSummary + ')') }})));"
+            ),
+            json!([]),
+        );
+        found
+            .as_array()
+            .expect("axe answers a list")
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .map(|v| format!("{} ({}): {}", v["id"], v["impact"], v["nodes"]))
+            .collect()
+    }
+
+    /// Emulates the system's dark (or light) color scheme for this page and the next.
+    pub fn prefer_dark(&self, dark: bool) {
+        let value = if dark { "dark" } else { "light" };
+        self.command(
+            "POST",
+            "/goog/cdp/execute",
+            json!({
+                "cmd": "Emulation.setEmulatedMedia",
+                "params": { "features": [{ "name": "prefers-color-scheme", "value": value }] },
+            }),
+        );
+    }
+
+    /// Presses keys as a keyboard would (WebDriver key actions), such as `"\u{E004}"`
+    /// (Tab) or `"\u{E007}"` (Enter), or types text key by key.
+    pub fn press(&self, keys: &str) {
+        let mut actions = Vec::new();
+        for key in keys.chars() {
+            actions.push(json!({ "type": "keyDown", "value": key.to_string() }));
+            actions.push(json!({ "type": "keyUp", "value": key.to_string() }));
+        }
+        self.command(
+            "POST",
+            "/actions",
+            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] }),
+        );
+    }
+
+    /// What has the focus: its id, else its tag and action (`button[register]`).
+    pub fn focused(&self) -> String {
+        self.script(
+            "const e = document.activeElement; if (!e) return ''; \
+             return e.id || (e.tagName.toLowerCase() + '[' + (e.dataset.passkeyAction || e.getAttribute('href') || '') + ']');",
+            json!([]),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
     }
 
     /// Saves `docs/screenshots/<name>.png` when `PASSKEYS_SCREENSHOTS=1`.
