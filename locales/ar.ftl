@@ -93,6 +93,7 @@ manage-passkeys = مفاتيح المرور
 manage-name = الاسم
 manage-synced = متزامن بين أجهزتك
 manage-device-only = على هذا الجهاز فقط
+manage-provider-unknown = مفتاح مرور
 manage-created = تاريخ الإنشاء: { $date }
 manage-last-used = آخر استخدام: { $date }
 manage-never-used = لم يُستخدم قط
@@ -123,6 +124,9 @@ manage-recovery-note = تحل الرموز الجديدة محل الرموز ا
 ## Sessions, on the management screen
 sessions-title = الأجهزة التي سجّلت الدخول عليها
 sessions-unknown-device = جهاز لم يتصل منذ تسجيل دخوله
+session-device = { $browser } على { $os }
+session-device-os = متصفح على { $os }
+session-device-unknown = جهاز غير معروف
 sessions-this-device = هذا الجهاز
 # { $method } is one of the session-method-* phrases below; { $date } when it signed in.
 sessions-signed-in-with = تم تسجيل الدخول باستخدام { $method } · { $date }

@@ -100,6 +100,7 @@ manage-passkeys = Passkeys
 manage-name = Name
 manage-synced = Auf Ihren Geräten synchronisiert
 manage-device-only = Nur auf diesem Gerät
+manage-provider-unknown = Passkey
 manage-created = Erstellt am { $date }
 manage-last-used = Zuletzt verwendet am { $date }
 manage-never-used = Nie verwendet
@@ -128,6 +129,9 @@ manage-recovery-note = Neue Codes ersetzen die alten, die dann nicht mehr funkti
 ## Sitzungen, auf der Verwaltungsseite
 sessions-title = Wo Sie angemeldet sind
 sessions-unknown-device = Ein Gerät, das seit der Anmeldung nicht mehr aktiv war
+session-device = { $browser } unter { $os }
+session-device-os = Ein Browser unter { $os }
+session-device-unknown = Unbekanntes Gerät
 sessions-this-device = Dieses Gerät
 # { $method } ist eine der session-method-*-Wendungen unten; { $date } der Zeitpunkt der Anmeldung.
 sessions-signed-in-with = Angemeldet mit { $method } · { $date }

@@ -95,6 +95,8 @@ manage-passkeys = Passkeys
 manage-name = Name
 manage-synced = Synced across your devices
 manage-device-only = On this device only
+# The provider of a passkey whose provider is unknown.
+manage-provider-unknown = Passkey
 manage-created = Created { $date }
 manage-last-used = Last used { $date }
 manage-never-used = Never used
@@ -121,6 +123,10 @@ manage-recovery-note = New codes replace the old ones, which stop working.
 ## Sessions, on the management screen
 sessions-title = Where you're signed in
 sessions-unknown-device = A device not seen since it signed in
+# A session's device: { $browser } and { $os } are names such as Firefox and Linux.
+session-device = { $browser } on { $os }
+session-device-os = A browser on { $os }
+session-device-unknown = Unknown device
 sessions-this-device = This device
 # { $method } is one of the session-method-* phrases below; { $date } when it signed in.
 sessions-signed-in-with = Signed in with { $method } · { $date }

@@ -98,6 +98,7 @@ manage-passkeys = Llaves de acceso
 manage-name = Nombre
 manage-synced = Sincronizada en todos tus dispositivos
 manage-device-only = Solo en este dispositivo
+manage-provider-unknown = Llave de acceso
 manage-created = Creada el { $date }
 manage-last-used = Último uso: { $date }
 manage-never-used = Nunca usada
@@ -125,6 +126,9 @@ manage-recovery-note = Los códigos nuevos reemplazan a los anteriores, que deja
 ## Sessions, on the management screen
 sessions-title = Dónde tienes la sesión iniciada
 sessions-unknown-device = Un dispositivo sin actividad desde que inició sesión
+session-device = { $browser } en { $os }
+session-device-os = Un navegador en { $os }
+session-device-unknown = Dispositivo desconocido
 sessions-this-device = Este dispositivo
 # { $method } is one of the session-method-* phrases below; { $date } when it signed in.
 sessions-signed-in-with = Sesión iniciada con { $method } · { $date }

@@ -101,6 +101,7 @@ manage-passkeys = Clés d’accès
 manage-name = Nom
 manage-synced = Synchronisée entre vos appareils
 manage-device-only = Sur cet appareil uniquement
+manage-provider-unknown = Clé d’accès
 manage-created = Créée le { $date }
 manage-last-used = Dernière utilisation le { $date }
 manage-never-used = Jamais utilisée
@@ -128,6 +129,9 @@ manage-recovery-note = Les nouveaux codes remplacent les anciens, qui cessent de
 ## Sessions, sur l’écran de gestion
 sessions-title = Vos sessions actives
 sessions-unknown-device = Un appareil sans activité depuis sa connexion
+session-device = { $browser } sur { $os }
+session-device-os = Un navigateur sur { $os }
+session-device-unknown = Appareil inconnu
 sessions-this-device = Cet appareil
 # { $method } est l’une des expressions session-method-* ci-dessous ; { $date } le moment de la connexion.
 sessions-signed-in-with = Connexion avec { $method } · { $date }

@@ -83,6 +83,7 @@ manage-passkeys = パスキー
 manage-name = 名前
 manage-synced = デバイス間で同期
 manage-device-only = このデバイスのみ
+manage-provider-unknown = パスキー
 manage-created = 作成：{ $date }
 manage-last-used = 最終使用：{ $date }
 manage-never-used = 未使用
@@ -103,6 +104,9 @@ manage-recovery-note = 新しいコードを発行すると、古いコードは
 ## Sessions, on the management screen
 sessions-title = サインイン中のデバイス
 sessions-unknown-device = サインイン後にアクセスのないデバイス
+session-device = { $os }の{ $browser }
+session-device-os = { $os }のブラウザー
+session-device-unknown = 不明なデバイス
 sessions-this-device = このデバイス
 # { $method } is one of the session-method-* phrases below; { $date } when it signed in.
 sessions-signed-in-with = { $method }でサインイン · { $date }

@@ -98,6 +98,7 @@ manage-passkeys = Chaves de acesso
 manage-name = Nome
 manage-synced = Sincronizada entre seus dispositivos
 manage-device-only = Somente neste dispositivo
+manage-provider-unknown = Chave de acesso
 manage-created = Criada em { $date }
 manage-last-used = Último uso em { $date }
 manage-never-used = Nunca usada
@@ -125,6 +126,9 @@ manage-recovery-note = Os novos códigos substituem os antigos, que deixam de fu
 ## Sessions, on the management screen
 sessions-title = Onde sua conta está conectada
 sessions-unknown-device = Um dispositivo sem atividade desde que entrou
+session-device = { $browser } em { $os }
+session-device-os = Um navegador em { $os }
+session-device-unknown = Dispositivo desconhecido
 sessions-this-device = Este dispositivo
 # { $method } is one of the session-method-* phrases below; { $date } when it signed in.
 sessions-signed-in-with = Entrou com { $method } · { $date }

@@ -15,9 +15,36 @@ pub(crate) fn label(user_agent: Option<&str>) -> String {
     label.chars().filter(|c| !c.is_control()).take(64).collect()
 }
 
+/// What a stored label says, in parts, so that a screen can say it in its own language
+/// (the names of browsers and systems are not translated).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Parts<'a> {
+    /// A browser on a system: "Firefox on Linux".
+    On { browser: &'a str, os: &'a str },
+    /// A system alone: "A browser on Linux".
+    Os(&'a str),
+    /// Nothing known.
+    Unknown,
+    /// A browser alone, or a label of another form, shown as it is.
+    Name(&'a str),
+}
+
+/// The parts of a label [`label`] made.
+pub(crate) fn parts(label: &str) -> Parts<'_> {
+    if label == "Unknown device" {
+        Parts::Unknown
+    } else if let Some(os) = label.strip_prefix("A browser on ") {
+        Parts::Os(os)
+    } else if let Some((browser, os)) = label.split_once(" on ") {
+        Parts::On { browser, os }
+    } else {
+        Parts::Name(label)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::label;
+    use super::{label, parts, Parts};
 
     #[test]
     fn labels_people_recognise() {
@@ -31,6 +58,17 @@ mod tests {
         assert_eq!(label(Some(iphone)), "Safari on iPhone");
         assert_eq!(label(None), "Unknown device");
         assert_eq!(label(Some("")), "Unknown device");
+        // Each label reads back as its parts.
+        assert_eq!(
+            parts(&label(Some(firefox))),
+            Parts::On {
+                browser: "Firefox",
+                os: "Linux"
+            }
+        );
+        assert_eq!(parts(&label(None)), Parts::Unknown);
+        assert_eq!(parts("A browser on Linux"), Parts::Os("Linux"));
+        assert_eq!(parts("Opera"), Parts::Name("Opera"));
         assert_eq!(label(Some("curl/8.5.0")), "HTTP Library");
     }
 }

@@ -326,7 +326,7 @@ impl Catalog {
     /// The offered locale for one tag a person or the app chose (`de-AT` gets `de`,
     /// `pt` gets `pt-BR`), if any.
     pub fn find(&self, tag: &str) -> Option<usize> {
-        let id = tag.parse::<LanguageIdentifier>().ok()?;
+        let id = without_extensions(tag).parse::<LanguageIdentifier>().ok()?;
         self.best(&[id])
     }
 
@@ -432,11 +432,24 @@ pub(crate) fn accepted(header: &str) -> Vec<LanguageIdentifier> {
             if q == 0 || tag == "*" || tag.contains('_') {
                 return None;
             }
-            Some((q, tag.parse().ok()?))
+            Some((q, without_extensions(tag).parse().ok()?))
         })
         .collect();
     ranked.sort_by_key(|(q, _)| std::cmp::Reverse(*q));
     ranked.into_iter().map(|(_, id)| id).collect()
+}
+
+/// A tag without its extensions and private use (`ar-SA-u-nu-latn` is `ar-SA`): they
+/// never decide the language.
+fn without_extensions(tag: &str) -> &str {
+    let mut end = 0;
+    for (i, part) in tag.split('-').enumerate() {
+        if i > 0 && part.len() == 1 {
+            break;
+        }
+        end += part.len() + usize::from(i > 0);
+    }
+    &tag[..end.min(tag.len())]
 }
 
 /// Formats `id` from `bundle`, or `None` when the bundle has no such message.
@@ -581,15 +594,18 @@ fn choose(request: &Request<'_>, passkeys: &Passkeys) -> usize {
     if let Some(index) = app.as_deref().and_then(|tag| catalog.find(tag)) {
         return index;
     }
-    // A browser's header is short; a longer one is read only so far.
-    let header = request.headers().get_one("Accept-Language").map(|h| {
-        let mut end = h.len().min(512);
-        while !h.is_char_boundary(end) {
-            end -= 1;
-        }
-        &h[..end]
-    });
-    catalog.negotiate(header)
+    // A browser's header is short; a longer one is read only so far. Repeated header
+    // lines are one list (RFC 9110).
+    let lines: Vec<&str> = request.headers().get("Accept-Language").collect();
+    if lines.is_empty() {
+        return catalog.negotiate(None);
+    }
+    let joined = lines.join(",");
+    let mut end = joined.len().min(512);
+    while !joined.is_char_boundary(end) {
+        end -= 1;
+    }
+    catalog.negotiate(Some(&joined[..end]))
 }
 
 #[rocket::async_trait]
@@ -849,6 +865,8 @@ mod tests {
         assert_eq!(tags("fr;q=0, *;q=0.5, ja;q=0.4"), ["ja"]);
         assert_eq!(tags("en;q=2, !!, de;q=abc, ;"), Vec::<String>::new());
         assert_eq!(tags("ja,ja-JP;q=1"), ["ja", "ja-JP"]);
+        // Extensions and private use never decide the language.
+        assert_eq!(tags("ar-SA-u-nu-latn, ja-x-kana;q=0.5"), ["ar-SA", "ja"]);
     }
 
     #[test]
@@ -862,6 +880,11 @@ mod tests {
         assert_eq!(pick("es-419"), "es");
         assert_eq!(pick("zh-CN,ja;q=0.5"), "ja");
         assert_eq!(pick("ar-EG"), "ar");
+        assert_eq!(pick("ja-JP-u-ca-japanese"), "ja");
+        assert_eq!(
+            catalog.find("pt-BR-x-foo").map(|i| catalog.tag(i)),
+            Some("pt-BR")
+        );
         assert_eq!(pick("en;q=0.1, ar"), "ar");
         assert_eq!(pick("zh-CN"), "en", "none offered: the default");
         assert_eq!(pick("*"), "en");

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::{JsonBody, SameOrigin, Screen};
 use crate::admin::{PasskeyInfo, SessionInfo};
+use crate::device::{self, Parts};
 use crate::error::{Error, ErrorCode};
 use crate::factor::Factor;
 use crate::guards::CurrentSession;
@@ -112,6 +113,8 @@ struct SessionRow {
     session: SessionInfo,
     /// How it signed in, for people: "the passkey “Work laptop”", "a password".
     method: String,
+    /// Its device, for people: "Firefox on Linux", "Firefox unter Linux".
+    device_words: String,
 }
 
 impl SessionRow {
@@ -147,7 +150,20 @@ impl SessionRow {
                 })
                 .unwrap_or_default(),
         };
-        SessionRow { method, session }
+        let device_words = match device::parts(&session.device) {
+            Parts::On { browser, os } => say(
+                "session-device",
+                &[("browser", Arg::from(browser)), ("os", Arg::from(os))],
+            ),
+            Parts::Os(os) => say("session-device-os", &[("os", Arg::from(os))]),
+            Parts::Unknown => say("session-device-unknown", &[]),
+            Parts::Name(name) => name.to_string(),
+        };
+        SessionRow {
+            method,
+            device_words,
+            session,
+        }
     }
 }
 

@@ -333,3 +333,48 @@ async fn a_bad_locale_configuration_stops_the_launch_with_one_sentence() {
         }
     }
 }
+
+#[rocket::async_test]
+async fn the_manage_screen_says_devices_and_passkeys_in_the_language() {
+    let app = TestApp::new().await;
+    let mut browser = app.browser();
+    browser.user_agent =
+        Some("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0".into());
+    // Two header lines are one list: the second line's German is chosen.
+    browser.accept_language = Some("zz".into());
+    let answer = browser.sign_up("ada").await;
+    assert_eq!(answer.status, Status::Ok, "{:?}", answer.body);
+    let request = app
+        .client
+        .get("/passkeys/manage")
+        .header(Header::new("Accept-Language", "zz"))
+        .header(Header::new("Accept-Language", "de-CH"))
+        .header(Header::new(
+            "User-Agent",
+            browser.user_agent.clone().unwrap_or_default(),
+        ))
+        .cookies(
+            browser
+                .cookies
+                .iter()
+                .map(|(k, v)| rocket::http::Cookie::new(k.clone(), v.clone()))
+                .collect::<Vec<_>>(),
+        );
+    let html = request
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .expect("a page");
+    assert_eq!(lang_dir(&html).0, "de");
+    assert!(
+        html.contains("<strong data-session-device>Firefox unter Linux</strong>"),
+        "the device in German"
+    );
+    assert!(
+        html.contains(&on_screen("de", "manage-device-only"))
+            || html.contains(&on_screen("de", "manage-synced")),
+        "where the passkey is kept, in German"
+    );
+    assert!(!html.contains(" on Linux"), "no English left");
+}
