@@ -236,6 +236,7 @@ error-name-invisible =
        *[name] الاسم
     } على أحرف تحكم أو أحرف تنسيق غير مرئية.
 error-passkey-not-found = ليس لديك مفتاح مرور بهذا المعرّف.
+error-passkey-name-missing = أدخل اسمًا لمفتاح المرور من 1 إلى 64 حرفًا.
 error-session-not-found = ليس لديك جلسة بهذا المعرّف.
 error-never-not-offered = خيار «لا تسألني مرة أخرى» غير متاح على هذا الموقع.
 error-recovery-not-offered = رموز الاسترداد غير متاحة لهذا الحساب.

@@ -237,6 +237,7 @@ error-name-invisible =
        *[name] Der Name
     } darf keine Steuerzeichen oder unsichtbaren Formatierungszeichen enthalten.
 error-passkey-not-found = Sie haben keinen Passkey mit dieser ID.
+error-passkey-name-missing = Geben Sie dem Passkey einen Namen mit 1 bis 64 Zeichen.
 error-session-not-found = Sie haben keine Sitzung mit dieser ID.
 error-never-not-offered = „Nicht mehr fragen“ wird auf dieser Website nicht angeboten.
 error-recovery-not-offered = Wiederherstellungscodes sind für dieses Konto nicht verfügbar.

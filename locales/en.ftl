@@ -153,7 +153,8 @@ notice-reauth =
 notice-session-gone = That session has already ended.
 notice-factor = Finish signing in first (your account has another step).
 
-## Dates and times. { $day }, { $hour } and { $minute } are numbers; { $month } is 1 to 12.
+## Dates and times. { $year }, { $day } and { $month } (1 to 12) are numbers; { $hour } and
+## { $minute } are two digits of text ("07", "05"), in UTC.
 date-time =
     { $month ->
         [1] January
@@ -232,6 +233,7 @@ error-name-invisible =
        *[name] The name
     } must not contain control or invisible formatting characters.
 error-passkey-not-found = You have no passkey with this id.
+error-passkey-name-missing = Give the passkey a name of 1 to 64 characters.
 error-session-not-found = You have no session with this id.
 error-never-not-offered = "Don't ask again" is not offered on this site.
 error-recovery-not-offered = Recovery codes are not offered for this account.

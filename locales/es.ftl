@@ -234,6 +234,7 @@ error-name-invisible =
        *[name] El nombre
     } no debe contener caracteres de control ni caracteres de formato invisibles.
 error-passkey-not-found = No tienes ninguna llave de acceso con este ID.
+error-passkey-name-missing = Ponle a la llave de acceso un nombre de 1 a 64 caracteres.
 error-session-not-found = No tienes ninguna sesión con este ID.
 error-never-not-offered = La opción «No volver a preguntar» no está disponible en este sitio.
 error-recovery-not-offered = Los códigos de recuperación no están disponibles para esta cuenta.

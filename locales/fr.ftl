@@ -240,6 +240,7 @@ error-name-invisible =
        *[name] Le nom
     } ne doit pas contenir de caractères de contrôle ni de caractères de mise en forme invisibles.
 error-passkey-not-found = Vous n’avez aucune clé d’accès avec cet identifiant.
+error-passkey-name-missing = Donnez à la clé d’accès un nom de 1 à 64 caractères.
 error-session-not-found = Vous n’avez aucune session avec cet identifiant.
 error-never-not-offered = L’option « Ne plus demander » n’est pas proposée sur ce site.
 error-recovery-not-offered = Les codes de récupération ne sont pas proposés pour ce compte.

@@ -193,6 +193,7 @@ error-name-invisible =
        *[name] 名前
     }には、制御文字や不可視の書式文字を使用できません。
 error-passkey-not-found = このIDのパスキーは見つかりません。
+error-passkey-name-missing = パスキーの名前を1〜64文字で入力してください。
 error-session-not-found = このIDのセッションは見つかりません。
 error-never-not-offered = このサイトでは「今後表示しない」は利用できません。
 error-recovery-not-offered = このアカウントではリカバリーコードを利用できません。

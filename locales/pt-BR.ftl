@@ -234,6 +234,7 @@ error-name-invisible =
        *[name] O nome
     } não pode conter caracteres de controle nem de formatação invisíveis.
 error-passkey-not-found = Você não tem nenhuma chave de acesso com este ID.
+error-passkey-name-missing = Dê à chave de acesso um nome de 1 a 64 caracteres.
 error-session-not-found = Você não tem nenhuma sessão com este ID.
 error-never-not-offered = A opção “Não perguntar novamente” não está disponível neste site.
 error-recovery-not-offered = Códigos de recuperação não estão disponíveis para esta conta.

@@ -11,8 +11,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use handlebars::{
-    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderError,
-    RenderErrorReason,
+    Context, Handlebars, Helper, HelperDef, RenderContext, RenderError, RenderErrorReason,
+    ScopedJson,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -143,18 +143,19 @@ fn locale_of(ctx: &Context) -> usize {
         .unwrap_or(0)
 }
 
-/// `{{t "message-id" name=value ...}}`: a message of the page's locale, escaped.
+/// `{{t "message-id" name=value ...}}`: a message of the page's locale. Written as a
+/// value: escaped in the page, raw as an argument of another helper. An argument that
+/// names nothing fails the render, as a missing field does in strict mode.
 struct Translate(Arc<Catalog>);
 
 impl HelperDef for Translate {
-    fn call<'reg: 'rc, 'rc>(
+    fn call_inner<'reg: 'rc, 'rc>(
         &self,
         h: &Helper<'rc>,
-        r: &'reg Handlebars<'reg>,
+        _: &'reg Handlebars<'reg>,
         ctx: &'rc Context,
         _: &mut RenderContext<'reg, 'rc>,
-        out: &mut dyn Output,
-    ) -> HelperResult {
+    ) -> Result<ScopedJson<'rc>, RenderError> {
         let id = h
             .param(0)
             .and_then(|p| p.value().as_str())
@@ -167,29 +168,32 @@ impl HelperDef for Translate {
                     None => Arg::Text(n.to_string()),
                 },
                 Value::String(s) => Arg::Text(s.clone()),
-                Value::Null => Arg::Text(String::new()),
+                Value::Null => {
+                    return Err(RenderErrorReason::Other(format!(
+                        "the argument `{name}` of the message `{id}` is missing"
+                    ))
+                    .into())
+                }
                 other => Arg::Text(other.to_string()),
             };
             args.push((*name, arg));
         }
         let text = self.0.message(locale_of(ctx), id, &args);
-        out.write(&r.get_escape_fn()(&text))?;
-        Ok(())
+        Ok(ScopedJson::Derived(Value::String(text)))
     }
 }
 
-/// `{{date at}}`: a moment given in RFC 3339, in the page's locale.
+/// `{{date at}}`: a moment given in RFC 3339, in the page's locale; a value like `t`'s.
 struct Moment(Arc<Catalog>);
 
 impl HelperDef for Moment {
-    fn call<'reg: 'rc, 'rc>(
+    fn call_inner<'reg: 'rc, 'rc>(
         &self,
         h: &Helper<'rc>,
-        r: &'reg Handlebars<'reg>,
+        _: &'reg Handlebars<'reg>,
         ctx: &'rc Context,
         _: &mut RenderContext<'reg, 'rc>,
-        out: &mut dyn Output,
-    ) -> HelperResult {
+    ) -> Result<ScopedJson<'rc>, RenderError> {
         let at = h
             .param(0)
             .and_then(|p| p.value().as_str())
@@ -197,7 +201,56 @@ impl HelperDef for Moment {
         let at = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
             .map_err(|e| RenderError::from(RenderErrorReason::Other(e.to_string())))?;
         let text = self.0.date_time(locale_of(ctx), at);
-        out.write(&r.get_escape_fn()(&text))?;
-        Ok(())
+        Ok(ScopedJson::Derived(Value::String(text)))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::i18n::LocaleConfig;
+
+    fn dir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("passkeys-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    #[test]
+    fn messages_and_dates_are_escaped_once_and_a_missing_argument_fails() {
+        let templates = dir("screens-templates");
+        let locales = dir("screens-locales");
+        std::fs::write(
+            templates.join("sign-in.hbs"),
+            "{{t \"manage-created\" date=(date at)}}|{{date at}}|{{t \"sign-in-heading\" site=rp_name}}",
+        )
+        .expect("write");
+        std::fs::write(
+            templates.join("recover.hbs"),
+            "{{t \"sign-in-heading\" site=no_such_field}}",
+        )
+        .expect("write");
+        std::fs::write(
+            locales.join("en.ftl"),
+            "date-time = { $day } Dec '{ $year }\n",
+        )
+        .expect("write");
+        let catalog = Catalog::load(&LocaleConfig {
+            default_locale: "en",
+            locales: &[],
+            dir: Some(&locales),
+        })
+        .expect("loads");
+        let screens = Screens::load(Some(&templates), Arc::new(catalog), None).expect("loads");
+        let english = Locale::new(&screens.catalog, 0);
+        let data = serde_json::json!({ "at": "2026-12-03T07:05:00Z", "rp_name": "A&B" });
+        assert_eq!(
+            screens.render("sign-in", &english, &data).expect("renders"),
+            "Created 3 Dec &#x27;2026|3 Dec &#x27;2026|Sign in to A&amp;B"
+        );
+        assert!(screens.render("recover", &english, &data).is_err());
+        std::fs::remove_dir_all(&templates).expect("clean up");
+        std::fs::remove_dir_all(&locales).expect("clean up");
     }
 }

@@ -95,8 +95,9 @@ impl Management {
         credential_id: &[u8],
         name: Option<&str>,
     ) -> Result<CredentialRecord, Error> {
-        let name =
-            Name::required("name", name, "A passkey name has 1 to 64 characters.")?.into_string();
+        let name = Name::parse("name", name)?
+            .ok_or_else(|| Error::say(ErrorCode::InvalidRequest, "error-passkey-name-missing"))?
+            .into_string();
         self.may_change(session).await?;
         let handle = session.user.handle;
         let store = self.core.store();

@@ -89,7 +89,7 @@ fn passkeys_only_flow(tag: &str, languages: &str, dir: &str, audit_screens: bool
         &[("ROCKET_PASSKEYS_RECOVERY_CODES", "true")],
     );
     let authenticator = browser.add_authenticator(UserVerification::Succeeds);
-    let check = |path: &str, screen: &str| {
+    let check = |screen: &str| {
         assert_eq!(
             lang_dir(&browser),
             (tag.to_string(), dir.to_string()),
@@ -99,7 +99,6 @@ fn passkeys_only_flow(tag: &str, languages: &str, dir: &str, audit_screens: bool
         if audit_screens {
             audit_both_schemes(&browser, &format!("{tag} {screen}"));
         }
-        let _ = path;
     };
 
     // Sign-up, in the browser's language.
@@ -108,7 +107,7 @@ fn passkeys_only_flow(tag: &str, languages: &str, dir: &str, audit_screens: bool
         heading(&browser, "/passkeys/sign-up"),
         said(tag, "sign-up-title")
     );
-    check("/passkeys/sign-up", "sign-up screen");
+    check("sign-up screen");
     browser.screenshot(&format!("sign-up-{tag}"));
     browser.fill(r#"input[name="username"]"#, "noor");
     browser.fill(r#"input[name="display_name"]"#, "Noor");
@@ -139,7 +138,7 @@ fn passkeys_only_flow(tag: &str, languages: &str, dir: &str, audit_screens: bool
         [said(tag, "manage-synced"), said(tag, "manage-device-only")].contains(&storage),
         "{tag}: {storage}"
     );
-    check("/passkeys/manage", "manage screen");
+    check("manage screen");
     browser.screenshot(&format!("manage-{tag}"));
     // Rename, confirmed in place.
     browser.fill(r#"input[name="name"]"#, "مفتاح / Schlüssel");
@@ -161,7 +160,7 @@ fn passkeys_only_flow(tag: &str, languages: &str, dir: &str, audit_screens: bool
     authenticator.remove_all_credentials();
     browser.open(&app, &format!("{MOUNT}/sign-in"));
     assert_eq!(browser.wait_for_autofill_to_settle(), "NotAllowedError");
-    check("/passkeys/sign-in", "sign-in screen");
+    check("sign-in screen");
     browser.screenshot(&format!("sign-in-{tag}"));
     // Without the passkey: the error in the language, and the focus on it.
     browser.click(r#"[data-passkey-action="authenticate"]"#);
@@ -187,7 +186,7 @@ fn passkeys_only_flow(tag: &str, languages: &str, dir: &str, audit_screens: bool
         heading(&browser, "/passkeys/recover"),
         said(tag, "recover-title")
     );
-    check("/passkeys/recover", "recovery screen");
+    check("recovery screen");
 }
 
 /// The password app's "create a passkey?" prompt in one language.

@@ -158,6 +158,7 @@ async fn the_menu_s_choice_wins_and_is_kept_in_a_cookie() {
 async fn json_errors_keep_their_code_and_speak_the_request_s_language() {
     let app = TestApp::new().await;
     let before = app.snapshot().await;
+    let mut too_long = std::collections::BTreeSet::new();
     for tag in ["en", "de", "fr", "es", "pt-BR", "ja", "ar"] {
         let mut browser = app.browser();
         browser.accept_language = Some(tag.to_string());
@@ -193,11 +194,23 @@ async fn json_errors_keep_their_code_and_speak_the_request_s_language() {
         answer.assert_error(Status::BadRequest, "invalid_request");
         let message = answer.body["message"].as_str().expect("a message");
         assert!(message.contains("64"), "{tag}: {message}");
+        // The field is named in the language: each says it in its own words.
+        let field = said(tag, "sign-up-username");
+        assert!(
+            message.contains(&field) || message.contains(&field.to_lowercase()),
+            "{tag}: {message} names `{field}`"
+        );
+        too_long.insert(message.to_string());
         // A route that is not there.
         let answer = browser.get("/passkeys/no-such-page").await;
         answer.assert_error(Status::NotFound, "not_found");
         assert_eq!(answer.body["message"], said(tag, "error-not-found"));
     }
+    assert_eq!(
+        too_long.len(),
+        7,
+        "seven languages, seven sentences: {too_long:#?}"
+    );
     assert_eq!(app.snapshot().await, before, "no failure wrote anything");
 }
 

@@ -169,9 +169,15 @@ async fn hostile_names_are_refused() {
         "\u{202e}txt.exe",
         long.as_str(),
     ] {
-        rename(&mut browser, &id, name)
-            .await
-            .assert_error(Status::BadRequest, "invalid_request");
+        let answer = rename(&mut browser, &id, name).await;
+        answer.assert_error(Status::BadRequest, "invalid_request");
+        // Each says what is wrong with the name, not only that the request is invalid.
+        let message = answer.body["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("name") && message.contains("64")
+                || message.contains("invisible formatting"),
+            "{name:?}: {message}"
+        );
     }
     assert_eq!(app.snapshot().await, before);
     assert_eq!(
