@@ -121,6 +121,8 @@ impl SessionRow {
     fn new(catalog: &Catalog, locale: &Locale, session: SessionInfo) -> Self {
         let say = |id: &str, args: &[(&str, Arg)]| catalog.message(locale.index, id, args);
         let method = match &session.passkey {
+            // The name a passkey of an unknown provider is given, in no language.
+            Some(name) if name == "Passkey" => say("session-method-passkey", &[]),
             Some(name) => say(
                 "session-method-passkey-named",
                 &[("name", Arg::from(name.as_str()))],

@@ -139,6 +139,15 @@ fn passkeys_only_flow(tag: &str, languages: &str, dir: &str, audit_screens: bool
         "{tag}: {storage}"
     );
     check("manage screen");
+    // Chromium's authenticator has no known provider: its name and provider are said
+    // in the language (the API keeps "Passkey").
+    let unknown = said(tag, "manage-provider-unknown");
+    let shown = browser.script(
+        "return [document.querySelector('input[name=\"name\"]').value,
+                 document.querySelector('[data-passkey-provider]').textContent];",
+        json!([]),
+    );
+    assert_eq!(shown, json!([unknown, unknown]), "{tag}");
     browser.screenshot(&format!("manage-{tag}"));
     // Rename, confirmed in place.
     browser.fill(r#"input[name="name"]"#, "مفتاح / Schlüssel");
