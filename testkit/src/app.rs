@@ -959,3 +959,14 @@ pub async fn join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) 
     .await;
     results.into_iter().flatten().collect()
 }
+
+/// A one-line message of a shipped catalog (`locales/<tag>.ftl`), as its file writes it:
+/// what the screens and errors must say.
+pub fn said(tag: &str, id: &str) -> String {
+    let path = format!("{}/../locales/{tag}.ftl", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("the catalog");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&format!("{id} = ")))
+        .unwrap_or_else(|| panic!("`{id}` is not a one-line message of {tag}.ftl"))
+        .to_string()
+}

@@ -14,21 +14,12 @@ use browser_support::{
     browser_in_or_skip, poll, server_passkey_count, wait_for_error, wait_for_signed_in_home, App,
     Browser, UserVerification, MOUNT,
 };
+use rocket_passkeys_testkit::said;
 use serde_json::json;
 
 const PASSWORD: &str = "correct horse battery staple";
 const TAB: &str = "\u{E004}";
 const ENTER: &str = "\u{E007}";
-
-/// A one-line message of a shipped catalog.
-fn said(tag: &str, id: &str) -> String {
-    let path = format!("{}/../locales/{tag}.ftl", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).expect("the catalog");
-    text.lines()
-        .find_map(|line| line.strip_prefix(&format!("{id} = ")))
-        .unwrap_or_else(|| panic!("`{id}` is not a one-line message of {tag}.ftl"))
-        .to_string()
-}
 
 /// The page's `lang` and `dir`.
 fn lang_dir(browser: &Browser) -> (String, String) {

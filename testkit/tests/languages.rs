@@ -8,17 +8,7 @@ use rocket::http::{Header, Status};
 use rocket::local::asynchronous::Client;
 use rocket_passkeys::{Config, Passkeys};
 use serde_json::json;
-use support::{config, TestApp};
-
-/// A one-line message of a shipped catalog, as its file writes it.
-fn said(tag: &str, id: &str) -> String {
-    let path = format!("{}/../locales/{tag}.ftl", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).expect("the catalog");
-    text.lines()
-        .find_map(|line| line.strip_prefix(&format!("{id} = ")))
-        .unwrap_or_else(|| panic!("`{id}` is not a one-line message of {tag}.ftl"))
-        .to_string()
-}
+use support::{config, said, TestApp};
 
 /// The same as the screens write it (HTML-escaped).
 fn on_screen(tag: &str, id: &str) -> String {
@@ -30,6 +20,16 @@ fn on_screen(tag: &str, id: &str) -> String {
         .replace('\'', "&#x27;")
         .replace('=', "&#x3D;")
         .replace('`', "&#x60;")
+}
+
+/// The page a request answers.
+async fn page_of(request: rocket::local::asynchronous::LocalRequest<'_>) -> String {
+    request
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .expect("a page")
 }
 
 fn html_of(answer: &support::Answer) -> String {
@@ -241,14 +241,7 @@ async fn the_app_chooses_per_request_after_the_menu_and_before_the_browser() {
         if let Some(cookie) = cookie {
             request = request.cookie(rocket::http::Cookie::new("passkeys_lang", cookie));
         }
-        async move {
-            request
-                .dispatch()
-                .await
-                .into_string()
-                .await
-                .expect("a page")
-        }
+        page_of(request)
     };
     assert_eq!(lang(&page(None, None).await), "fr");
     assert_eq!(lang(&page(Some("es"), None).await), "es");
@@ -281,14 +274,7 @@ async fn the_app_s_catalog_replaces_a_message_and_adds_a_locale() {
         let request = client
             .get("/passkeys/sign-in")
             .header(Header::new("Accept-Language", language));
-        async move {
-            request
-                .dispatch()
-                .await
-                .into_string()
-                .await
-                .expect("a page")
-        }
+        page_of(request)
     };
     let german = get("de").await;
     assert!(german.contains("<h1>Willkommen zurück bei localhost</h1>"));
