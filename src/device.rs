@@ -1,15 +1,20 @@
 //! A readable label for the device a session was opened on ("Firefox on Linux"), read
 //! from its User-Agent by woothee. Only the label is kept, never the header.
 
+/// The words of a label, written here and read back by [`parts`].
+const UNKNOWN: &str = "Unknown device";
+const A_BROWSER_ON: &str = "A browser on ";
+const ON: &str = " on ";
+
 /// The label for a User-Agent: browser and operating system, what is known of them.
 pub(crate) fn label(user_agent: Option<&str>) -> String {
     let parsed = user_agent.and_then(|ua| woothee::parser::Parser::new().parse(ua));
     let known = |value: &str| !value.is_empty() && value != woothee::woothee::VALUE_UNKNOWN;
     let label = match parsed {
-        Some(p) if known(p.name) && known(p.os) => format!("{} on {}", p.name, p.os),
+        Some(p) if known(p.name) && known(p.os) => format!("{}{ON}{}", p.name, p.os),
         Some(p) if known(p.name) => p.name.to_string(),
-        Some(p) if known(p.os) => format!("A browser on {}", p.os),
-        _ => "Unknown device".to_string(),
+        Some(p) if known(p.os) => format!("{A_BROWSER_ON}{}", p.os),
+        _ => UNKNOWN.to_string(),
     };
     // A label is shown, so it holds no control characters and stays short.
     label.chars().filter(|c| !c.is_control()).take(64).collect()
@@ -31,11 +36,11 @@ pub(crate) enum Parts<'a> {
 
 /// The parts of a label [`label`] made.
 pub(crate) fn parts(label: &str) -> Parts<'_> {
-    if label == "Unknown device" {
+    if label == UNKNOWN {
         Parts::Unknown
-    } else if let Some(os) = label.strip_prefix("A browser on ") {
+    } else if let Some(os) = label.strip_prefix(A_BROWSER_ON) {
         Parts::Os(os)
-    } else if let Some((browser, os)) = label.split_once(" on ") {
+    } else if let Some((browser, os)) = label.split_once(ON) {
         Parts::On { browser, os }
     } else {
         Parts::Name(label)

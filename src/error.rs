@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::io::Cursor;
+use std::sync::OnceLock;
 
 use rocket::http::{ContentType, Header, Status};
 use rocket::request::Request;
@@ -181,8 +182,9 @@ impl fmt::Display for ErrorCode {
 #[derive(Debug, Clone)]
 pub struct Error {
     code: ErrorCode,
-    /// The sentence in English (an app's own as given).
-    message: String,
+    /// The sentence in English: an app's own or a detail as given, else the catalog
+    /// message's, formatted when first asked for (most answers never need it).
+    message: OnceLock<String>,
     /// The catalog message the answer says instead, in the request's language.
     localized: Option<(&'static str, Vec<(&'static str, Arg)>)>,
     /// What exactly was wrong, for developers (English).
@@ -196,7 +198,7 @@ impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Error {
             code,
-            message: message.into(),
+            message: OnceLock::from(message.into()),
             localized: None,
             detail: None,
             retry_after: None,
@@ -207,7 +209,7 @@ impl Error {
     /// An error saying the catalog message `id`.
     pub(crate) fn say(code: ErrorCode, id: &'static str) -> Self {
         Error {
-            message: i18n::english(id, &[]),
+            message: OnceLock::new(),
             localized: Some((id, Vec::new())),
             ..Error::new(code, String::new())
         }
@@ -215,9 +217,8 @@ impl Error {
 
     /// The same with an argument of its message.
     pub(crate) fn arg(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
-        if let Some((id, args)) = &mut self.localized {
+        if let Some((_, args)) = &mut self.localized {
             args.push((name, value.into()));
-            self.message = i18n::english(id, args);
         }
         self
     }
@@ -230,7 +231,7 @@ impl Error {
     /// The same, with what exactly was wrong, for developers.
     pub(crate) fn detail(mut self, detail: impl Into<String>) -> Self {
         let detail = detail.into();
-        self.message.clone_from(&detail);
+        self.message = OnceLock::from(detail.clone());
         self.detail = Some(detail);
         self
     }
@@ -243,7 +244,10 @@ impl Error {
     /// The sentence in English: what the answer says in English, or the detail of an
     /// invalid request.
     pub fn message(&self) -> &str {
-        &self.message
+        self.message.get_or_init(|| match &self.localized {
+            Some((id, args)) => i18n::english(id, args),
+            None => String::new(),
+        })
     }
 
     pub(crate) fn retry_after(mut self, seconds: u64) -> Self {
@@ -301,7 +305,7 @@ impl Error {
             (Some((id, args)), Some((passkeys, locale))) => {
                 passkeys.screens.catalog.message(locale.index, id, args)
             }
-            _ => self.message.clone(),
+            _ => self.message().to_string(),
         };
         let mut body = serde_json::json!({
             "error": self.code.as_str(),
@@ -319,7 +323,7 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
+        write!(f, "{}: {}", self.code, self.message())
     }
 }
 

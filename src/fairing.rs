@@ -16,7 +16,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Settings};
 use crate::cookies::Cookies;
 use crate::events::{Events, LogEvents};
-use crate::i18n::{Catalog, ChooseLocale, LocaleConfig};
+use crate::i18n::{Catalog, ChooseLocale};
 use crate::limit::Limiter;
 use crate::passkeys::Parts as PasskeysParts;
 use crate::passkeys::Passkeys;
@@ -154,11 +154,7 @@ impl Fairing for PasskeysFairing {
             Ok(webauthn) => webauthn,
             Err(e) => return fail(rocket, e),
         };
-        let catalog = match Catalog::load(&LocaleConfig {
-            default_locale: &settings.default_locale,
-            locales: &settings.locales,
-            dir: settings.locales_dir.as_deref(),
-        }) {
+        let catalog = match Catalog::load(&settings.locale_config()) {
             Ok(catalog) => Arc::new(catalog),
             Err(e) => return fail(rocket, e),
         };

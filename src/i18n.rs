@@ -110,9 +110,19 @@ struct Offered {
     bundle: Bundle,
 }
 
+/// What every page in a locale carries, formatted once at launch.
+struct PageWords {
+    /// The locale's name in its own words, for the language menu.
+    name: String,
+    /// The script's messages, as the JSON object of `data-messages`.
+    script_messages: String,
+}
+
 /// The catalogs of the offered locales, and the English one every locale falls back to.
 pub(crate) struct Catalog {
     offered: Vec<Offered>,
+    /// By locale, as `offered`.
+    page_words: Vec<PageWords>,
     default: usize,
     english: Bundle,
     /// (locale, message id) pairs already logged as missing: each is logged once.
@@ -241,7 +251,6 @@ impl Catalog {
         if config.locales.is_empty() {
             ids.extend(SHIPPED.iter().filter_map(|(tag, _)| tag.parse().ok()));
             ids.extend(files.iter().map(|(id, _)| id.clone()));
-            ids.dedup_by(|a, b| a == b);
             let mut seen = HashSet::new();
             ids.retain(|id| seen.insert(id.clone()));
         } else {
@@ -298,12 +307,20 @@ impl Catalog {
                 ),
             ));
         };
-        Ok(Catalog {
+        let mut catalog = Catalog {
             offered,
+            page_words: Vec::new(),
             default,
             english,
             logged: Mutex::new(HashSet::new()),
-        })
+        };
+        catalog.page_words = (0..catalog.offered.len())
+            .map(|locale| PageWords {
+                name: catalog.message(locale, "language-name", &[]),
+                script_messages: catalog.format_script_messages(locale),
+            })
+            .collect();
+        Ok(catalog)
     }
 
     /// The offered locales' tags, in the configured order.
@@ -317,6 +334,17 @@ impl Catalog {
 
     pub fn is_rtl(&self, locale: usize) -> bool {
         self.offered[locale].rtl
+    }
+
+    /// The locale's name in its own words ("Deutsch"), for the language menu.
+    pub fn name(&self, locale: usize) -> &str {
+        &self.page_words[locale].name
+    }
+
+    /// The browser script's messages in `locale`, as the JSON object the screens carry
+    /// (`{name}` in a message is the script's to fill in).
+    pub fn script_messages(&self, locale: usize) -> &str {
+        &self.page_words[locale].script_messages
     }
 
     /// The best offered locale for `Accept-Language` (in its order of preference), else
@@ -398,9 +426,7 @@ impl Catalog {
         text.replace(['\u{2068}', '\u{2069}'], "")
     }
 
-    /// The browser script's messages in `locale`, as the JSON object the screens carry
-    /// (`{name}` in a message is the script's to fill in).
-    pub fn script_messages(&self, locale: usize) -> String {
+    fn format_script_messages(&self, locale: usize) -> String {
         let messages: serde_json::Map<String, serde_json::Value> = SCRIPT_MESSAGES
             .iter()
             .map(|(name, id)| {
@@ -992,10 +1018,15 @@ mod tests {
         assert_eq!(tags, ["en", "de", "fr", "es", "pt-BR", "ja", "ar", "it"]);
         let it = catalog.find("it-IT").expect("the app's locale");
         assert_eq!(catalog.message(it, "sign-in-title", &[]), "Accedi");
-        // Missing in Italian: English, never the id.
+        // Missing in Italian: English, never the id. (What every page carries, the
+        // language's name and the script's messages, was looked up, and logged, at load.)
+        let logged = || catalog.logged.lock().len();
+        let at_load = logged();
+        assert_eq!(catalog.name(it), "English");
         assert_eq!(catalog.message(it, "enroll-skip", &[]), "Not now");
+        assert_eq!(logged(), at_load + 1, "logged");
         assert_eq!(catalog.message(it, "enroll-skip", &[]), "Not now");
-        assert_eq!(catalog.logged.lock().len(), 1, "logged once");
+        assert_eq!(logged(), at_load + 1, "logged once");
         let de = catalog.find("de").expect("shipped");
         assert_eq!(catalog.message(de, "sign-in-title", &[]), "Einloggen");
         assert_ne!(catalog.message(de, "enroll-skip", &[]), "Not now");

@@ -116,7 +116,7 @@ impl Screens {
                 let tag = self.catalog.tag(index);
                 serde_json::json!({
                     "tag": tag,
-                    "name": self.catalog.message(index, "language-name", &[]),
+                    "name": self.catalog.name(index),
                     "href": format!("?lang={tag}{keep}"),
                     "current": index == locale.index,
                 })

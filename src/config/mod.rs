@@ -290,12 +290,7 @@ impl Config {
     /// Checks every value; the first bad one is named in the error.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let settings = self.settings(8000)?;
-        crate::i18n::Catalog::load(&crate::i18n::LocaleConfig {
-            default_locale: &settings.default_locale,
-            locales: &settings.locales,
-            dir: settings.locales_dir.as_deref(),
-        })
-        .map(|_| ())
+        crate::i18n::Catalog::load(&settings.locale_config()).map(|_| ())
     }
 }
 

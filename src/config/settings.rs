@@ -8,6 +8,7 @@ use webauthn_rs::prelude::Url;
 use webauthn_rs_proto::PublicKeyCredentialHints;
 
 use super::{AndroidApp, Config, ConfigError, CounterPolicy, Interval, RateLimit};
+use crate::i18n::LocaleConfig;
 use crate::input::local_path;
 
 /// The checked configuration the crate runs on.
@@ -185,6 +186,15 @@ impl Settings {
             .iter()
             .chain(&self.related_origins)
             .any(|o| o.as_str().trim_end_matches('/') == origin)
+    }
+
+    /// The locale settings, as the catalog loads them.
+    pub fn locale_config(&self) -> LocaleConfig<'_> {
+        LocaleConfig {
+            default_locale: &self.default_locale,
+            locales: &self.locales,
+            dir: self.locales_dir.as_deref(),
+        }
     }
 }
 

@@ -548,7 +548,8 @@ impl<'c> Browser<'c> {
         }
     }
 
-    fn jar(&self) -> Vec<Cookie<'static>> {
+    /// The cookies it holds, for a request built by hand.
+    pub fn jar(&self) -> Vec<Cookie<'static>> {
         self.cookies
             .iter()
             .map(|(k, v)| Cookie::new(k.clone(), v.clone()))

@@ -758,13 +758,7 @@ async fn opening_the_prompt_from_a_link_changes_nothing() {
             .client
             .get(to.clone())
             .header(Header::new("Sec-Fetch-Site", "cross-site"))
-            .cookies(
-                browser
-                    .cookies
-                    .iter()
-                    .map(|(k, v)| rocket::http::Cookie::new(k.clone(), v.clone()))
-                    .collect::<Vec<_>>(),
-            );
+            .cookies(browser.jar());
         assert_eq!(request.dispatch().await.status(), Status::Ok);
     }
     assert_eq!(stats().await, counted, "page views count nothing");
@@ -779,11 +773,7 @@ async fn personal_and_one_time_answers_are_never_cached() {
     assert_eq!(browser.sign_up("cached").await.status, Status::Ok);
     let cache_control = |path: &'static str, post: bool| {
         let client = &app.client;
-        let cookies: Vec<_> = browser
-            .cookies
-            .iter()
-            .map(|(k, v)| rocket::http::Cookie::new(k.clone(), v.clone()))
-            .collect();
+        let cookies = browser.jar();
         async move {
             let request = if post {
                 client

@@ -352,13 +352,7 @@ async fn the_manage_screen_says_devices_and_passkeys_in_the_language() {
             "User-Agent",
             browser.user_agent.clone().unwrap_or_default(),
         ))
-        .cookies(
-            browser
-                .cookies
-                .iter()
-                .map(|(k, v)| rocket::http::Cookie::new(k.clone(), v.clone()))
-                .collect::<Vec<_>>(),
-        );
+        .cookies(browser.jar());
     let html = request
         .dispatch()
         .await
